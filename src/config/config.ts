@@ -1,0 +1,75 @@
+// The validated configuration (§3): built once at start by loadConfig and never mutated afterwards.
+
+export type ProviderPreset = 'azure-ad' | 'okta' | 'keycloak' | 'auth0' | 'google' | 'generic';
+export const PROVIDER_PRESETS: readonly ProviderPreset[] = ['azure-ad', 'okta', 'keycloak', 'auth0', 'google', 'generic'];
+
+/** Asymmetric JWS algorithms only: `none` and HMAC are refused at load time (§3.2). */
+export type JwsAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
+export const JWS_ALGORITHMS: readonly JwsAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+export interface OidcConfig {
+  readonly enabled: boolean;
+  readonly issuer: string | null;
+  readonly additionalIssuers: readonly string[];
+  readonly clientId: string | null;
+  /** Already defaulted to clientId when not set; null means "no audience configured". */
+  readonly audience: string | null;
+  readonly provider: ProviderPreset;
+  readonly emailClaim: string;
+  readonly subjectClaim: string;
+  readonly groupsClaim: string;
+  readonly defaultScopes: string;
+  readonly scopePrefix: string | null;
+  readonly tokenEndpoint: string | null;
+  readonly deviceAuthorizationEndpoint: string | null;
+  readonly authorizationEndpoint: string | null;
+  readonly userinfoEndpoint: string | null;
+  readonly jwksUri: string | null;
+  readonly discoveryCacheTtlSeconds: number;
+  readonly algorithms: readonly JwsAlgorithm[];
+  readonly clockSkewSeconds: number;
+}
+
+export interface AuthConfig {
+  readonly enabled: boolean;
+  readonly adminEmail: string | null;
+  readonly allowUnsignedJwt: boolean;
+  readonly trustPrincipalHeaders: boolean;
+  readonly defaultWorkspace: string;
+  readonly publicPaths: readonly string[];
+  readonly oidc: OidcConfig;
+}
+
+export interface ServerConfig {
+  readonly grpc: { readonly host: string; readonly port: number; readonly maxReceiveBytes: number };
+  readonly http: { readonly host: string; readonly port: number };
+  readonly shutdownGraceSeconds: number;
+}
+
+export interface PolicyConfig {
+  /** Absolute path: a directory of .rego, a .tar.gz bundle or a .wasm module. */
+  readonly source: string;
+  readonly entrypoint: string;
+  /** Absolute paths of static data files merged under data.authz. */
+  readonly data: readonly string[];
+}
+
+export interface MembersConfig {
+  readonly file: string | null;
+  readonly bundleUrl: string | null;
+  readonly pollIntervalSeconds: number;
+}
+
+export interface LoggingConfig {
+  readonly level: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export interface Config {
+  readonly server: ServerConfig;
+  readonly auth: AuthConfig;
+  readonly policy: PolicyConfig;
+  readonly members: MembersConfig;
+  readonly logging: LoggingConfig;
+  /** Where the configuration came from, for the start-up log line. */
+  readonly origin: 'file' | 'quickstart' | 'object';
+}
