@@ -1,0 +1,76 @@
+// Policy constants → the bytes of the policy's data segment and the addresses of everything in it,
+// plus the zero-initialised slot region (per-evaluation string and memo caches) that follows it.
+import { ByteWriter } from './byte-writer.js';
+
+export interface ConstRef {
+  readonly ptr: number;
+  readonly len: number;
+}
+
+export interface PolicyLayout {
+  /** Static strings of the IR, by string index. */
+  readonly strings: readonly ConstRef[];
+  /** `(ptr, len)` pairs of the static strings, read by the lazy string constructor. */
+  readonly stringTable: number;
+  readonly entrypointNames: readonly ConstRef[];
+  readonly builtinNames: readonly ConstRef[];
+  readonly resultKey: ConstRef;
+  /** NUL-terminated message for an entrypoint id the module does not have. */
+  readonly badEntrypointMessage: number;
+  readonly segment: Uint8Array;
+  readonly segmentBase: number;
+  /** 16 bytes per string: `[generation i64][value i32]`. */
+  readonly stringSlots: number;
+  /** 16 bytes per memoised function: `[generation i64][value i32]`. */
+  readonly memoSlots: number;
+  /** First free byte after everything; the runtime heap starts here. */
+  readonly heapStart: number;
+}
+
+export const SLOT_SIZE = 16;
+
+export function align(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+export function layoutPolicy(
+  base: number,
+  strings: readonly string[],
+  entrypoints: readonly string[],
+  builtins: readonly string[],
+  memoCount: number,
+): PolicyLayout {
+  const enc = new TextEncoder();
+  const w = new ByteWriter(4096);
+  const put = (text: string, nul = false): ConstRef => {
+    const bytes = enc.encode(text);
+    const ptr = base + w.length;
+    w.bytes(bytes);
+    if (nul) w.byte(0);
+    return { ptr, len: bytes.length };
+  };
+  const stringRefs = strings.map((s) => put(s));
+  const entrypointNames = entrypoints.map((s) => put(s));
+  const builtinNames = builtins.map((s) => put(s));
+  const resultKey = put('result');
+  const badEntrypointMessage = put('invalid entrypoint id', true).ptr;
+  while ((base + w.length) % 8 !== 0) w.byte(0);
+  const stringTable = base + w.length;
+  for (const ref of stringRefs) {
+    w.bytes(le32(ref.ptr)).bytes(le32(ref.len));
+  }
+  const segment = w.toBytes();
+  const stringSlots = align(base + segment.length, SLOT_SIZE);
+  const memoSlots = stringSlots + SLOT_SIZE * strings.length;
+  const heapStart = align(memoSlots + SLOT_SIZE * memoCount, 16);
+  return {
+    strings: stringRefs, stringTable, entrypointNames, builtinNames, resultKey, badEntrypointMessage,
+    segment, segmentBase: base, stringSlots, memoSlots, heapStart,
+  };
+}
+
+function le32(v: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, v, true);
+  return out;
+}
