@@ -1,3 +1,4 @@
+import { wasmApi } from './wasm-api.js';
 import assert from 'node:assert/strict';
 import type { Policy, Stmt } from '../../../src/rego/ir.js';
 import { linkPolicy, RuntimeLinkError } from '../../../src/rego/wasm/link-policy.js';
@@ -27,7 +28,7 @@ describe('linkPolicy', () => {
   it('produces a valid module exposing only the ABI exports', () => {
     const res = linkPolicy(buildStubRuntime(), policyOf([{ type: 'MakeObjectStmt', stmt: { target: 2, ...at } }, { type: 'ResultSetAddStmt', stmt: { value: 2, ...at } }]));
     assert.ok(res.ok);
-    assert.ok(WebAssembly.validate(res.wasm));
+    assert.ok(wasmApi.validate(res.wasm));
     const m = decodeModule(res.wasm);
     assert.deepEqual(m.exports.map((e) => e.name).sort(), ABI_EXPORTS);
   });
@@ -53,9 +54,9 @@ describe('linkPolicy', () => {
   it('instantiates against the imports the SDK provides', async () => {
     const res = linkPolicy(buildStubRuntime(), policyOf([]));
     assert.ok(res.ok);
-    const memory = new WebAssembly.Memory({ initial: 5 });
+    const memory = new wasmApi.Memory({ initial: 5 });
     const fn = (): number => 0;
-    const { instance } = await WebAssembly.instantiate(res.wasm, {
+    const { instance } = await wasmApi.instantiate(res.wasm, {
       env: { memory, opa_abort: fn, opa_println: fn, opa_builtin0: fn, opa_builtin1: fn, opa_builtin2: fn, opa_builtin3: fn, opa_builtin4: fn },
     });
     assert.equal(typeof instance.exports['opa_eval'], 'function');
