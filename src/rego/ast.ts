@@ -122,8 +122,8 @@ export interface ObjectComprehensionTerm {
  * Infix and unary operators are calls too, under OPA's built-in names (`infix` keeps the symbol for
  * messages): `+ plus`, `- minus`, `* mul`, `/ div`, `% rem`, `& and`, `| or`, `== equal`, `!= neq`,
  * `< lt`, `<= lte`, `> gt`, `>= gte`, `:= assign`, `= eq`, `x in xs internal.member_2`,
- * `k, v in xs internal.member_3`. A unary minus on a non-literal (`-x`) is `minus(0, x)` with
- * `infix: "-"`; on a number literal it is folded into the literal's text instead.
+ * `k, v in xs internal.member_3`. As in OPA, a unary minus applies only to number literals and is
+ * folded into the literal's text (`-x` is a syntax error; `0 - x` is `minus(0, x)`).
  */
 export interface CallTerm {
   readonly kind: 'call';

@@ -76,6 +76,9 @@ class Parser {
   readonly #diags: Diagnostic[];
   #pos = 0;
   #wildcards = 0;
+  // Comprehension detection re-parses terms after a failed attempt; remembering finished terms by
+  // start position keeps nested literals linear instead of doubling per nesting level.
+  readonly #termMemo = new Map<number, { term: Term; end: number; wildcardsBefore: number; wildcardsAfter: number }>();
 
   constructor(tokens: readonly Token[], file: string, lexDiagnostics: Diagnostic[]) {
     this.#tokens = tokens;
@@ -714,6 +717,20 @@ class Parser {
 
   /** A primary term followed by any ref/call suffixes written directly after it. */
   private parseTerm(): Term {
+    const startPos = this.#pos;
+    const memo = this.#termMemo.get(startPos);
+    if (memo !== undefined && memo.wildcardsBefore === this.#wildcards) {
+      this.#pos = memo.end;
+      this.#wildcards = memo.wildcardsAfter;
+      return memo.term;
+    }
+    const wildcardsBefore = this.#wildcards;
+    const term = this.parsePrimaryWithSuffix();
+    this.#termMemo.set(startPos, { term, end: this.#pos, wildcardsBefore, wildcardsAfter: this.#wildcards });
+    return term;
+  }
+
+  private parsePrimaryWithSuffix(): Term {
     const t = this.tok;
     const loc = this.loc(t);
     let term: Term;

@@ -306,3 +306,12 @@ describe('rego parser', () => {
     });
   });
 });
+
+describe('rego parser on large inputs', () => {
+  it('parses deeply nested literals without re-parsing them per nesting level', () => {
+    let v = '1';
+    for (let i = 0; i < 40; i++) v = `{"k${i}": [${v}, {"x": ${i}}]}`;
+    const r = parseModule(`package t\np := ${v}\n`, 'deep.rego');
+    assert.equal(r.ok, true);
+  });
+});
