@@ -1,0 +1,802 @@
+// Planner stage: CheckedProgram + entrypoints → OPA IR `Policy` (the plan.json model).
+//
+// Bodies are planned in continuation-passing style: each expression emits its statements and then
+// plans the rest of the body *inside* whatever block it opened (a scan, a `with`), so iteration
+// and scoping follow from nesting alone and no BreakStmt is ever needed. A statement whose value is
+// undefined ends its block, which is how a failed expression abandons the rest of the body.
+// "Did anything succeed" questions (`not`, `every`, `else`) are answered with flag locals that are
+// reset right before use, so they stay correct inside loops.
+
+import type { Expr, Loc, Term, VarTerm } from './ast.js';
+import { assertNever } from './ast.js';
+import { builtinDecl, lookupBuiltin } from './builtins.js';
+import { makeDiagnostic, type Diagnostic } from './diagnostics.js';
+import { CheckCodes } from './check/check-codes.js';
+import { neededVars, mentionedVars } from './check/order-body.js';
+import { groupKey, type CheckedClause, type CheckedDefinition, type CheckedProgram, type RuleGroup } from './check/program.js';
+import { buildRuleTree, hasValueRules, walkDataRef, type RuleTreeNode } from './check/rule-tree.js';
+import {
+  DATA_LOCAL, FIRST_FREE_LOCAL, INPUT_LOCAL,
+  type Block, type BuiltinFunc, type Func, type Local, type Operand, type Plan, type Policy, type Stmt,
+  type StmtFields, type StmtType,
+} from './ir.js';
+
+export const PlannerCodes = {
+  /** A construct the planner cannot compile (a compiler limitation, reported instead of guessing). */
+  unsupported: 'plan_unsupported',
+} as const;
+
+export type PlanResult =
+  | { readonly ok: true; readonly policy: Policy }
+  | { readonly ok: false; readonly diagnostics: Diagnostic[] };
+
+interface Env {
+  readonly vars: ReadonlyMap<string, Local>;
+  /** The local holding `input` / `data` for this point of the body (changes after a `with`). */
+  readonly input: Local;
+  readonly data: Local;
+}
+
+type Cont = (env: Env, out: Stmt[]) => void;
+type ValueCont = (value: Operand, env: Env, out: Stmt[]) => void;
+
+class PlanError extends Error {
+  constructor(readonly loc: Loc, message: string) {
+    super(message);
+  }
+}
+
+const local = (value: Local): Operand => ({ type: 'local', value });
+const FALSE: Operand = { type: 'bool', value: false };
+const TRUE: Operand = { type: 'bool', value: true };
+
+export function planProgram(program: CheckedProgram, entrypoints: readonly string[]): PlanResult {
+  const planner = new Planner(program);
+  const diagnostics: Diagnostic[] = [];
+  const plans: Plan[] = [];
+  for (const entrypoint of entrypoints) {
+    try {
+      const plan = planner.planEntrypoint(entrypoint);
+      if (plan === undefined) {
+        diagnostics.push(makeDiagnostic(CheckCodes.unknownEntrypoint, `entrypoint ${entrypoint} names no rule or package`, { file: '<entrypoint>', line: 1, col: 1 }));
+      } else {
+        plans.push(plan);
+      }
+    } catch (error) {
+      if (!(error instanceof PlanError)) throw error;
+      diagnostics.push(makeDiagnostic(PlannerCodes.unsupported, error.message, error.loc));
+    }
+  }
+  try {
+    planner.drainQueue();
+  } catch (error) {
+    if (!(error instanceof PlanError)) throw error;
+    diagnostics.push(makeDiagnostic(PlannerCodes.unsupported, error.message, error.loc));
+  }
+  if (diagnostics.length > 0) return { ok: false, diagnostics };
+  return { ok: true, policy: planner.policy(plans) };
+}
+
+/** OPA's naming: `g0.data.<path>` for the function computing a rule group. */
+export function funcNameOf(path: readonly string[]): string {
+  return `g0.data.${path.join('.')}`;
+}
+
+class Planner {
+  readonly #strings: string[] = [];
+  readonly #stringIndex = new Map<string, number>();
+  readonly #builtins = new Set<string>();
+  readonly #funcs = new Map<string, Func>();
+  readonly #queue: RuleGroup[] = [];
+  readonly #queued = new Set<string>();
+  readonly #tree: RuleTreeNode;
+  #nextLocal: Local = FIRST_FREE_LOCAL;
+
+  constructor(private readonly program: CheckedProgram) {
+    this.#tree = buildRuleTree(program.groups.values());
+  }
+
+  policy(plans: Plan[]): Policy {
+    const builtinFuncs: BuiltinFunc[] = [...this.#builtins].sort().map((name) => {
+      const info = lookupBuiltin(name);
+      return { name, decl: info ? builtinDecl(info) : { type: 'function', args: [], result: { type: 'any' } } };
+    });
+    const funcs = [...this.#funcs.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return {
+      static: {
+        strings: this.#strings.map((value) => ({ value })),
+        builtin_funcs: builtinFuncs,
+        files: this.program.files.map((value) => ({ value })),
+      },
+      plans: { plans },
+      funcs: { funcs },
+    };
+  }
+
+  // ───────────── helpers ─────────────
+
+  str(value: string): number {
+    let index = this.#stringIndex.get(value);
+    if (index === undefined) {
+      index = this.#strings.length;
+      this.#strings.push(value);
+      this.#stringIndex.set(value, index);
+    }
+    return index;
+  }
+
+  alloc(): Local {
+    return this.#nextLocal++;
+  }
+
+  stmt<K extends StmtType>(type: K, fields: StmtFields[K], loc: Loc): Stmt {
+    const file = Math.max(0, this.program.files.indexOf(loc.file));
+    return { type, stmt: { ...fields, file, row: loc.line, col: loc.col } } as Stmt;
+  }
+
+  toLocal(op: Operand, out: Stmt[], loc: Loc): Local {
+    if (op.type === 'local') return op.value;
+    const t = this.alloc();
+    out.push(this.stmt('AssignVarStmt', { source: op, target: t }, loc));
+    return t;
+  }
+
+  funcFor(group: RuleGroup): string {
+    const key = groupKey(group.path);
+    if (!this.#queued.has(key)) {
+      this.#queued.add(key);
+      this.#queue.push(group);
+    }
+    return funcNameOf(group.path);
+  }
+
+  drainQueue(): void {
+    for (let group = this.#queue.shift(); group !== undefined; group = this.#queue.shift()) {
+      this.#funcs.set(funcNameOf(group.path), this.planGroup(group));
+    }
+  }
+
+  // ───────────── entrypoints and rule groups ─────────────
+
+  planEntrypoint(entrypoint: string): Plan | undefined {
+    const segments = entrypoint.split('/').filter((s) => s.length > 0);
+    const loc: Loc = { file: '', line: 0, col: 0 };
+    const path: Term[] = segments.map((value) => ({ kind: 'string', value, raw: false, loc }));
+    const hit = walkDataRef(this.#tree, path);
+    if (hit.kind === 'base' || (hit.kind === 'group' && hit.group.kind === 'function')) return undefined;
+    if (hit.kind === 'node' && (hit.consumed < path.length || !hasValueRules(hit.node))) return undefined;
+    this.#nextLocal = FIRST_FREE_LOCAL;
+    const out: Stmt[] = [];
+    const env: Env = { vars: new Map(), input: INPUT_LOCAL, data: DATA_LOCAL };
+    this.planDataRef(path, env, out, loc, (value, _env, o) => {
+      const result = this.toLocal(value, o, loc);
+      const obj = this.alloc();
+      o.push(this.stmt('MakeObjectStmt', { target: obj }, loc));
+      o.push(this.stmt('ObjectInsertStmt', { key: { type: 'string_index', value: this.str('result') }, value: local(result), object: obj }, loc));
+      o.push(this.stmt('ResultSetAddStmt', { value: obj }, loc));
+    });
+    return { name: segments.join('/'), blocks: [{ stmts: out }] };
+  }
+
+  planGroup(group: RuleGroup): Func {
+    this.#nextLocal = FIRST_FREE_LOCAL;
+    const params: Local[] = [INPUT_LOCAL, DATA_LOCAL];
+    for (let i = 0; i < group.arity; i++) params.push(this.alloc());
+    const ret = this.alloc();
+    const blocks: Block[] = [];
+    const env: Env = { vars: new Map(), input: INPUT_LOCAL, data: DATA_LOCAL };
+    const loc = group.loc;
+    switch (group.kind) {
+      case 'complete':
+      case 'function': {
+        for (const def of group.definitions) this.planValueDefinition(def, params.slice(2), env, ret, blocks);
+        if (group.defaultValue) {
+          const stmts: Stmt[] = [this.stmt('IsUndefinedStmt', { source: ret }, loc)];
+          this.planTerm(group.defaultValue, env, stmts, (value, _e, o) => {
+            o.push(this.stmt('AssignVarOnceStmt', { source: value, target: ret }, loc));
+          });
+          blocks.push({ stmts });
+        }
+        break;
+      }
+      case 'partial-set': {
+        blocks.push({ stmts: [this.stmt('MakeSetStmt', { target: ret }, loc)] });
+        for (const def of group.definitions) {
+          for (const clause of def.clauses) {
+            const stmts: Stmt[] = [];
+            this.planClause(def, clause, params.slice(2), env, stmts, (e, o) => {
+              const key = clause.key;
+              if (key === undefined) throw new PlanError(clause.loc, 'partial set rule without an element');
+              this.planTerm(key, e, o, (value, _e2, o2) => {
+                o2.push(this.stmt('SetAddStmt', { set: ret, value }, clause.loc));
+              });
+            });
+            blocks.push({ stmts });
+          }
+        }
+        break;
+      }
+      case 'partial-object': {
+        blocks.push({ stmts: [this.stmt('MakeObjectStmt', { target: ret }, loc)] });
+        for (const def of group.definitions) {
+          for (const clause of def.clauses) {
+            const stmts: Stmt[] = [];
+            this.planClause(def, clause, params.slice(2), env, stmts, (e, o) => {
+              const { key, value } = clause;
+              if (key === undefined || value === undefined) throw new PlanError(clause.loc, 'partial object rule without key and value');
+              this.planTerm(key, e, o, (k, e2, o2) => {
+                this.planTerm(value, e2, o2, (v, _e3, o3) => {
+                  o3.push(this.stmt('ObjectInsertOnceStmt', { key: k, value: v, object: ret }, clause.loc));
+                });
+              });
+            });
+            blocks.push({ stmts });
+          }
+        }
+        break;
+      }
+      default:
+        assertNever(group.kind, 'rule kind');
+    }
+    blocks.push({ stmts: [this.stmt('ReturnLocalStmt', { source: ret }, loc)] });
+    return { name: funcNameOf(group.path), params, return: ret, blocks, path: ['g0', ...group.path] };
+  }
+
+  /**
+   * A complete rule or function definition with its `else` chain. Every successful body assigns
+   * with AssignVarOnceStmt, so two different values are OPA's conflict error at run time.
+   */
+  planValueDefinition(def: CheckedDefinition, params: readonly Local[], env: Env, ret: Local, blocks: Block[]): void {
+    const assignTo = (target: Local, clause: CheckedClause): Cont => (e, o) => {
+      const value = clause.value;
+      if (value === undefined) throw new PlanError(clause.loc, 'rule without a value');
+      this.planTerm(value, e, o, (v, _e, o2) => {
+        o2.push(this.stmt('AssignVarOnceStmt', { source: v, target }, clause.loc));
+      });
+    };
+    const [first, ...rest] = def.clauses;
+    if (first === undefined) return;
+    if (rest.length === 0) {
+      const stmts: Stmt[] = [];
+      this.planClause(def, first, params, env, stmts, assignTo(ret, first));
+      blocks.push({ stmts });
+      return;
+    }
+    // `else`: each clause runs only while no earlier clause has produced a value.
+    const chain = this.alloc();
+    def.clauses.forEach((clause, i) => {
+      const stmts: Stmt[] = i === 0 ? [] : [this.stmt('IsUndefinedStmt', { source: chain }, clause.loc)];
+      this.planClause(def, clause, params, env, stmts, assignTo(chain, clause));
+      blocks.push({ stmts });
+    });
+    blocks.push({
+      stmts: [
+        this.stmt('IsDefinedStmt', { source: chain }, def.loc),
+        this.stmt('AssignVarOnceStmt', { source: local(chain), target: ret }, def.loc),
+      ],
+    });
+  }
+
+  /** Binds the parameters to the definition's argument patterns, then plans the clause body. */
+  planClause(def: CheckedDefinition, clause: CheckedClause, params: readonly Local[], env: Env, out: Stmt[], k: Cont): void {
+    const bindArg = (i: number, e: Env, o: Stmt[]): void => {
+      const arg = def.args[i];
+      const param = params[i];
+      if (arg === undefined || param === undefined) {
+        this.planBody(clause.body, 0, e, o, k);
+        return;
+      }
+      this.unifyLocal(arg, param, e, o, (e2, o2) => bindArg(i + 1, e2, o2));
+    };
+    bindArg(0, env, out);
+  }
+
+  // ───────────── bodies ─────────────
+
+  planBody(body: readonly Expr[], i: number, env: Env, out: Stmt[], k: Cont): void {
+    const expr = body[i];
+    if (expr === undefined) {
+      k(env, out);
+      return;
+    }
+    const next: Cont = (e, o) => this.planBody(body, i + 1, e, o, k);
+    if (expr.with.length > 0) this.planWith(expr, env, out, next);
+    else this.planExpr(expr, env, out, next);
+  }
+
+  /**
+   * `expr with input.a as v`: the replacement holds for the expression only. The WithStmt restores
+   * the local when its block ends, but the rest of the body is planned inside that block (it may
+   * depend on the expression's bindings), so it reads copies of input/data saved beforehand.
+   */
+  planWith(expr: Expr, env: Env, out: Stmt[], next: Cont): void {
+    const values: Term[] = expr.with.map((w) => w.value);
+    this.planTerms(values, env, out, (ops, e, o) => {
+      let savedInput: Local | undefined;
+      let savedData: Local | undefined;
+      for (const w of expr.with) {
+        const root = w.target.kind === 'var' ? w.target.name : (w.target.head as VarTerm).name;
+        if (root === 'input' && savedInput === undefined) {
+          savedInput = this.alloc();
+          o.push(this.stmt('AssignVarStmt', { source: local(e.input), target: savedInput }, w.loc));
+        }
+        if (root === 'data' && savedData === undefined) {
+          savedData = this.alloc();
+          o.push(this.stmt('AssignVarStmt', { source: local(e.data), target: savedData }, w.loc));
+        }
+      }
+      const nest = (j: number, o2: Stmt[]): void => {
+        const w = expr.with[j];
+        const op = ops[j];
+        if (w === undefined || op === undefined) {
+          this.planExpr(expr, e, o2, (e3, o3) => {
+            next({ ...e3, input: savedInput ?? e3.input, data: savedData ?? e3.data }, o3);
+          });
+          return;
+        }
+        const root = w.target.kind === 'var' ? w.target.name : (w.target.head as VarTerm).name;
+        const segs = w.target.kind === 'ref' ? w.target.path : [];
+        const path = segs.map((s) => {
+          if (s.kind !== 'string') throw new PlanError(s.loc, 'with target path must be constant');
+          return this.str(s.value);
+        });
+        const inner: Stmt[] = [];
+        o2.push(this.stmt('WithStmt', { local: root === 'input' ? e.input : e.data, path, value: op, block: { stmts: inner } }, w.loc));
+        nest(j + 1, inner);
+      };
+      nest(0, o);
+    });
+  }
+
+  planExpr(expr: Expr, env: Env, out: Stmt[], next: Cont): void {
+    switch (expr.kind) {
+      case 'term':
+        this.planTermExpr(expr.term, env, out, next);
+        return;
+      case 'not': {
+        const found = this.alloc();
+        out.push(this.stmt('ResetLocalStmt', { target: found }, expr.loc));
+        const inner: Stmt[] = [];
+        this.planTermExpr(expr.term, env, inner, (_e, o) => {
+          o.push(this.stmt('AssignVarStmt', { source: TRUE, target: found }, expr.loc));
+        });
+        out.push(this.stmt('BlockStmt', { blocks: [{ stmts: inner }] }, expr.loc));
+        out.push(this.stmt('IsUndefinedStmt', { source: found }, expr.loc));
+        next(env, out);
+        return;
+      }
+      case 'some-decl':
+        next(env, out);
+        return;
+      case 'some-in':
+        this.planTerm(expr.collection, env, out, (coll, e, o) => {
+          const source = this.toLocal(coll, o, expr.loc);
+          const key = this.alloc();
+          const value = this.alloc();
+          const inner: Stmt[] = [];
+          o.push(this.stmt('ScanStmt', { source, key, value, block: { stmts: inner } }, expr.loc));
+          const bindValue: Cont = (e2, o2) => this.unifyLocal(expr.value, value, e2, o2, next);
+          if (expr.key) this.unifyLocal(expr.key, key, e, inner, bindValue);
+          else bindValue(e, inner);
+        });
+        return;
+      case 'every':
+        this.planTerm(expr.domain, env, out, (dom, e, o) => {
+          const source = this.toLocal(dom, o, expr.loc);
+          const failed = this.alloc();
+          o.push(this.stmt('ResetLocalStmt', { target: failed }, expr.loc));
+          const key = this.alloc();
+          const value = this.alloc();
+          const scan: Stmt[] = [];
+          o.push(this.stmt('ScanStmt', { source, key, value, block: { stmts: scan } }, expr.loc));
+          const held = this.alloc();
+          scan.push(this.stmt('ResetLocalStmt', { target: held }, expr.loc));
+          const vars = new Map(e.vars);
+          if (expr.key) vars.set(expr.key.name, key);
+          vars.set(expr.value.name, value);
+          const body: Stmt[] = [];
+          this.planBody(expr.body, 0, { ...e, vars }, body, (_e2, o2) => {
+            o2.push(this.stmt('AssignVarStmt', { source: TRUE, target: held }, expr.loc));
+          });
+          scan.push(this.stmt('BlockStmt', { blocks: [{ stmts: body }] }, expr.loc));
+          scan.push(this.stmt('IsUndefinedStmt', { source: held }, expr.loc));
+          scan.push(this.stmt('AssignVarStmt', { source: TRUE, target: failed }, expr.loc));
+          o.push(this.stmt('IsUndefinedStmt', { source: failed }, expr.loc));
+          next(e, o);
+        });
+        return;
+      default:
+        assertNever(expr, 'expression');
+    }
+  }
+
+  /** A term in body position succeeds when it is defined and not `false`. */
+  planTermExpr(term: Term, env: Env, out: Stmt[], next: Cont): void {
+    if (term.kind === 'call') {
+      const [a, b] = term.args;
+      if (term.operator === 'eq' && a && b) {
+        this.unify(a, b, env, out, next);
+        return;
+      }
+      if ((term.operator === 'equal' || term.operator === 'neq') && a && b) {
+        this.planTerms([a, b], env, out, (ops, e, o) => {
+          const [x, y] = ops as [Operand, Operand];
+          o.push(this.stmt(term.operator === 'equal' ? 'EqualStmt' : 'NotEqualStmt', { a: x, b: y }, term.loc));
+          next(e, o);
+        });
+        return;
+      }
+    }
+    this.planTerm(term, env, out, (value, e, o) => {
+      o.push(this.stmt('NotEqualStmt', { a: value, b: FALSE }, term.loc));
+      next(e, o);
+    });
+  }
+
+  // ───────────── unification ─────────────
+
+  isUnbound(term: Term, env: Env): term is VarTerm {
+    return term.kind === 'var' && term.name !== 'input' && term.name !== 'data' && !env.vars.has(term.name);
+  }
+
+  canEvaluate(term: Term, env: Env): boolean {
+    const needs = new Set<string>();
+    neededVars(term, new WeakMap(), needs);
+    return [...needs].every((v) => env.vars.has(v));
+  }
+
+  hasUnbound(term: Term, env: Env): boolean {
+    const vars = new Set<string>();
+    mentionedVars(term, new WeakMap(), vars);
+    return [...vars].some((v) => !env.vars.has(v));
+  }
+
+  bind(v: VarTerm, op: Operand, env: Env, out: Stmt[]): Env {
+    if (v.wildcard) return env;
+    let target: Local;
+    if (op.type === 'local' && op.value !== env.input && op.value !== env.data) {
+      target = op.value;
+    } else {
+      // input/data locals may be replaced in place by a later `with`; a variable keeps the value it had.
+      target = this.alloc();
+      out.push(this.stmt('AssignVarStmt', { source: op, target }, v.loc));
+    }
+    const vars = new Map(env.vars);
+    vars.set(v.name, target);
+    return { ...env, vars };
+  }
+
+  unify(a: Term, b: Term, env: Env, out: Stmt[], k: Cont): void {
+    if (this.isUnbound(a, env)) {
+      this.planTerm(b, env, out, (op, e, o) => k(this.bind(a, op, e, o), o));
+      return;
+    }
+    if (this.isUnbound(b, env)) {
+      this.planTerm(a, env, out, (op, e, o) => k(this.bind(b, op, e, o), o));
+      return;
+    }
+    const isPattern = (t: Term): boolean => (t.kind === 'array' || t.kind === 'object') && this.hasUnbound(t, env);
+    if (isPattern(a) && this.canEvaluate(b, env)) {
+      this.planTerm(b, env, out, (op, e, o) => this.unifyLocal(a, this.toLocal(op, o, b.loc), e, o, k));
+      return;
+    }
+    if (isPattern(b) && this.canEvaluate(a, env)) {
+      this.planTerm(a, env, out, (op, e, o) => this.unifyLocal(b, this.toLocal(op, o, a.loc), e, o, k));
+      return;
+    }
+    this.planTerms([a, b], env, out, (ops, e, o) => {
+      const [x, y] = ops as [Operand, Operand];
+      o.push(this.stmt('EqualStmt', { a: x, b: y }, a.loc));
+      k(e, o);
+    });
+  }
+
+  /** Unifies a pattern with the value in `source`. */
+  unifyLocal(pattern: Term, source: Local, env: Env, out: Stmt[], k: Cont): void {
+    if (pattern.kind === 'var' && pattern.wildcard) {
+      k(env, out);
+      return;
+    }
+    if (this.isUnbound(pattern, env)) {
+      k(this.bind(pattern, local(source), env, out), out);
+      return;
+    }
+    if ((pattern.kind === 'array' || pattern.kind === 'object') && this.hasUnbound(pattern, env)) {
+      const loc = pattern.loc;
+      out.push(this.stmt(pattern.kind === 'array' ? 'IsArrayStmt' : 'IsObjectStmt', { source: local(source) }, loc));
+      const len = this.alloc();
+      out.push(this.stmt('LenStmt', { source: local(source), target: len }, loc));
+      const want = this.alloc();
+      const size = pattern.kind === 'array' ? pattern.items.length : pattern.entries.length;
+      out.push(this.stmt('MakeNumberIntStmt', { value: size, target: want }, loc));
+      out.push(this.stmt('EqualStmt', { a: local(len), b: local(want) }, loc));
+      if (pattern.kind === 'array') {
+        const step = (i: number, e: Env, o: Stmt[]): void => {
+          const item = pattern.items[i];
+          if (item === undefined) {
+            k(e, o);
+            return;
+          }
+          const index = this.alloc();
+          o.push(this.stmt('MakeNumberIntStmt', { value: i, target: index }, item.loc));
+          const elem = this.alloc();
+          o.push(this.stmt('DotStmt', { source: local(source), key: local(index), target: elem }, item.loc));
+          this.unifyLocal(item, elem, e, o, (e2, o2) => step(i + 1, e2, o2));
+        };
+        step(0, env, out);
+      } else {
+        const step = (i: number, e: Env, o: Stmt[]): void => {
+          const entry = pattern.entries[i];
+          if (entry === undefined) {
+            k(e, o);
+            return;
+          }
+          this.planTerm(entry.key, e, o, (key, e2, o2) => {
+            const elem = this.alloc();
+            o2.push(this.stmt('DotStmt', { source: local(source), key, target: elem }, entry.key.loc));
+            this.unifyLocal(entry.value, elem, e2, o2, (e3, o3) => step(i + 1, e3, o3));
+          });
+        };
+        step(0, env, out);
+      }
+      return;
+    }
+    this.planTerm(pattern, env, out, (op, e, o) => {
+      o.push(this.stmt('EqualStmt', { a: op, b: local(source) }, pattern.loc));
+      k(e, o);
+    });
+  }
+
+  // ───────────── terms ─────────────
+
+  planTerms(terms: readonly Term[], env: Env, out: Stmt[], k: (ops: Operand[], env: Env, out: Stmt[]) => void): void {
+    const ops: Operand[] = [];
+    const step = (i: number, e: Env, o: Stmt[]): void => {
+      const term = terms[i];
+      if (term === undefined) {
+        k(ops.slice(), e, o);
+        return;
+      }
+      this.planTerm(term, e, o, (op, e2, o2) => {
+        ops[i] = op;
+        step(i + 1, e2, o2);
+      });
+    };
+    step(0, env, out);
+  }
+
+  planTerm(term: Term, env: Env, out: Stmt[], k: ValueCont): void {
+    const loc = term.loc;
+    switch (term.kind) {
+      case 'null': {
+        const t = this.alloc();
+        out.push(this.stmt('MakeNullStmt', { target: t }, loc));
+        k(local(t), env, out);
+        return;
+      }
+      case 'boolean':
+        k({ type: 'bool', value: term.value }, env, out);
+        return;
+      case 'number': {
+        const t = this.alloc();
+        const n = Number(term.text);
+        if (/^-?\d+$/.test(term.text) && Number.isSafeInteger(n)) {
+          out.push(this.stmt('MakeNumberIntStmt', { value: n, target: t }, loc));
+        } else {
+          out.push(this.stmt('MakeNumberRefStmt', { Index: this.str(term.text), target: t }, loc));
+        }
+        k(local(t), env, out);
+        return;
+      }
+      case 'string':
+        k({ type: 'string_index', value: this.str(term.value) }, env, out);
+        return;
+      case 'var': {
+        if (term.name === 'input') {
+          out.push(this.stmt('IsDefinedStmt', { source: env.input }, loc));
+          k(local(env.input), env, out);
+          return;
+        }
+        if (term.name === 'data') {
+          this.planDataRef([], env, out, loc, k);
+          return;
+        }
+        const bound = env.vars.get(term.name);
+        if (bound === undefined) throw new PlanError(loc, `variable ${term.name} is not bound here`);
+        k(local(bound), env, out);
+        return;
+      }
+      case 'ref':
+        this.planRef(term, env, out, k);
+        return;
+      case 'array':
+        this.planTerms(term.items, env, out, (ops, e, o) => {
+          const t = this.alloc();
+          o.push(this.stmt('MakeArrayStmt', { capacity: ops.length, target: t }, loc));
+          for (const value of ops) o.push(this.stmt('ArrayAppendStmt', { array: t, value }, loc));
+          k(local(t), e, o);
+        });
+        return;
+      case 'set':
+        this.planTerms(term.items, env, out, (ops, e, o) => {
+          const t = this.alloc();
+          o.push(this.stmt('MakeSetStmt', { target: t }, loc));
+          for (const value of ops) o.push(this.stmt('SetAddStmt', { set: t, value }, loc));
+          k(local(t), e, o);
+        });
+        return;
+      case 'object': {
+        const flat = term.entries.flatMap((en) => [en.key, en.value]);
+        this.planTerms(flat, env, out, (ops, e, o) => {
+          const t = this.alloc();
+          o.push(this.stmt('MakeObjectStmt', { target: t }, loc));
+          for (let i = 0; i + 1 < ops.length; i += 2) {
+            o.push(this.stmt('ObjectInsertStmt', { key: ops[i] as Operand, value: ops[i + 1] as Operand, object: t }, loc));
+          }
+          k(local(t), e, o);
+        });
+        return;
+      }
+      case 'call':
+        this.planCall(term.operator, term.args, env, out, loc, k);
+        return;
+      case 'array-comprehension':
+      case 'set-comprehension':
+      case 'object-comprehension': {
+        const t = this.alloc();
+        const make = term.kind === 'array-comprehension' ? 'MakeArrayStmt' : term.kind === 'set-comprehension' ? 'MakeSetStmt' : 'MakeObjectStmt';
+        if (make === 'MakeArrayStmt') out.push(this.stmt('MakeArrayStmt', { capacity: 0, target: t }, loc));
+        else out.push(this.stmt(make, { target: t }, loc));
+        const inner: Stmt[] = [];
+        this.planBody(term.body, 0, env, inner, (e, o) => {
+          if (term.kind === 'object-comprehension') {
+            this.planTerms([term.key, term.value], e, o, (ops, _e2, o2) => {
+              o2.push(this.stmt('ObjectInsertOnceStmt', { key: ops[0] as Operand, value: ops[1] as Operand, object: t }, loc));
+            });
+          } else {
+            this.planTerm(term.head, e, o, (value, _e2, o2) => {
+              if (term.kind === 'array-comprehension') o2.push(this.stmt('ArrayAppendStmt', { array: t, value }, loc));
+              else o2.push(this.stmt('SetAddStmt', { set: t, value }, loc));
+            });
+          }
+        });
+        out.push(this.stmt('BlockStmt', { blocks: [{ stmts: inner }] }, loc));
+        k(local(t), env, out);
+        return;
+      }
+      default:
+        assertNever(term, 'term');
+    }
+  }
+
+  planCall(operator: string, args: readonly Term[], env: Env, out: Stmt[], loc: Loc, k: ValueCont): void {
+    this.planTerms(args, env, out, (ops, e, o) => {
+      const result = this.alloc();
+      if (operator.startsWith('data.')) {
+        const group = this.program.groups.get(operator.slice('data.'.length));
+        if (group === undefined || group.kind !== 'function') throw new PlanError(loc, `${operator} is not a function`);
+        const func = this.funcFor(group);
+        o.push(this.stmt('CallStmt', { func, args: [local(e.input), local(e.data), ...ops], result }, loc));
+      } else {
+        if (lookupBuiltin(operator) === undefined) throw new PlanError(loc, `unknown function ${operator}`);
+        this.#builtins.add(operator);
+        o.push(this.stmt('CallStmt', { func: operator, args: ops, result }, loc));
+      }
+      k(local(result), e, o);
+    });
+  }
+
+  planRef(ref: Term & { kind: 'ref' }, env: Env, out: Stmt[], k: ValueCont): void {
+    const head = ref.head;
+    if (head.kind === 'var' && head.name === 'data') {
+      this.planDataRef(ref.path, env, out, ref.loc, k);
+      return;
+    }
+    if (head.kind === 'var' && head.name === 'input') {
+      out.push(this.stmt('IsDefinedStmt', { source: env.input }, ref.loc));
+      this.walkPath(env.input, ref.path, 0, env, out, k);
+      return;
+    }
+    this.planTerm(head, env, out, (op, e, o) => this.walkPath(this.toLocal(op, o, ref.loc), ref.path, 0, e, o, k));
+  }
+
+  /** Dot for bound keys, a scan that binds the variable for unbound ones. */
+  walkPath(source: Local, path: readonly Term[], i: number, env: Env, out: Stmt[], k: ValueCont): void {
+    const seg = path[i];
+    if (seg === undefined) {
+      k(local(source), env, out);
+      return;
+    }
+    if (this.isUnbound(seg, env)) {
+      const key = this.alloc();
+      const value = this.alloc();
+      const inner: Stmt[] = [];
+      out.push(this.stmt('ScanStmt', { source, key, value, block: { stmts: inner } }, seg.loc));
+      const vars = new Map(env.vars);
+      if (!seg.wildcard) vars.set(seg.name, key);
+      this.walkPath(value, path, i + 1, { ...env, vars }, inner, k);
+      return;
+    }
+    this.planTerm(seg, env, out, (key, e, o) => {
+      const target = this.alloc();
+      o.push(this.stmt('DotStmt', { source: local(source), key, target }, seg.loc));
+      this.walkPath(target, path, i + 1, e, o, k);
+    });
+  }
+
+  /**
+   * A reference under `data`: the prefix that names a rule calls the rule's function; a prefix
+   * that stops on a package (or is followed by a variable) builds that document from its rules
+   * merged over the base data at the same path; anything else is base data.
+   */
+  planDataRef(path: readonly Term[], env: Env, out: Stmt[], loc: Loc, k: ValueCont): void {
+    const hit = walkDataRef(this.#tree, path);
+    switch (hit.kind) {
+      case 'group': {
+        if (hit.group.kind === 'function') throw new PlanError(loc, `function ${hit.group.path.join('.')} must be called`);
+        const result = this.alloc();
+        out.push(this.stmt('CallStmt', { func: this.funcFor(hit.group), args: [local(env.input), local(env.data)], result }, loc));
+        this.walkPath(result, path, hit.consumed, env, out, k);
+        return;
+      }
+      case 'node': {
+        if (!hasValueRules(hit.node)) {
+          this.walkPath(env.data, path, 0, env, out, k);
+          return;
+        }
+        const doc = this.materialize(hit.node, env, out, loc);
+        this.walkPath(doc, path, hit.consumed, env, out, k);
+        return;
+      }
+      case 'base':
+        this.walkPath(env.data, path, 0, env, out, k);
+        return;
+      default:
+        assertNever(hit, 'data ref target');
+    }
+  }
+
+  /** The whole document at a tree node: base data there, with the rules' values merged in. */
+  materialize(node: RuleTreeNode, env: Env, out: Stmt[], loc: Loc): Local {
+    const virtual = this.virtualDocument(node, env, out, loc);
+    const result = this.alloc();
+    out.push(this.stmt('AssignVarStmt', { source: local(virtual), target: result }, loc));
+    const merge: Stmt[] = [];
+    let base = env.data;
+    for (const seg of node.path) {
+      const next = this.alloc();
+      merge.push(this.stmt('DotStmt', { source: local(base), key: { type: 'string_index', value: this.str(seg) }, target: next }, loc));
+      base = next;
+    }
+    merge.push(this.stmt('IsObjectStmt', { source: local(base) }, loc));
+    merge.push(this.stmt('ObjectMergeStmt', { a: base, b: virtual, target: result }, loc));
+    out.push(this.stmt('BlockStmt', { blocks: [{ stmts: merge }] }, loc));
+    return result;
+  }
+
+  virtualDocument(node: RuleTreeNode, env: Env, out: Stmt[], loc: Loc): Local {
+    const obj = this.alloc();
+    out.push(this.stmt('MakeObjectStmt', { target: obj }, loc));
+    for (const name of [...node.children.keys()].sort()) {
+      const child = node.children.get(name) as RuleTreeNode;
+      const key: Operand = { type: 'string_index', value: this.str(name) };
+      if (child.group) {
+        if (child.group.kind === 'function') continue;
+        // An undefined rule is absent from its package's document.
+        const value = this.alloc();
+        out.push(this.stmt('BlockStmt', {
+          blocks: [{
+            stmts: [
+              this.stmt('CallStmt', { func: this.funcFor(child.group), args: [local(env.input), local(env.data)], result: value }, loc),
+              this.stmt('ObjectInsertStmt', { key, value: local(value), object: obj }, loc),
+            ],
+          }],
+        }, loc));
+      } else if (hasValueRules(child)) {
+        const sub = this.virtualDocument(child, env, out, loc);
+        out.push(this.stmt('ObjectInsertStmt', { key, value: local(sub), object: obj }, loc));
+      }
+    }
+    return obj;
+  }
+}
