@@ -117,12 +117,20 @@ candidate_ranks contains rank if {
 # A pattern matches when it defines the method and every literal segment equals the path's segment
 # at the same position; placeholders match any segment.
 matching_ranks contains rank if {
+	path_is_well_formed
 	some rank in candidate_ranks
 	candidate := data.authz.endpoint_list[rank]
 	candidate.methods[method]
 	every literal in candidate.literals {
 		path_segments[literal.at] == literal.text
 	}
+}
+
+# Placeholders never match an empty segment, so `/models/` and `/workspaces//models` are not
+# taken for `/models/{name}` or `/workspaces/{workspace}/models`.
+path_is_well_formed if {
+	not contains(input.path, "//")
+	not endswith(input.path, "/")
 }
 
 # Ranks are ordered by specificity in the data assembly: the lowest matching rank is the most
