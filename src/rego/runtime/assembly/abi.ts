@@ -9,7 +9,7 @@ import {
   valueEqual,
 } from "./values";
 import { makeInt, parseNumber, toI64, intOut, isIntegral } from "./numbers";
-import { parseJSON, dumpValue } from "./json";
+import { parseJSON, dumpValue, DUMP_JSON, DUMP_REGO } from "./json";
 import { S_MSG_VAR, S_MSG_INSERT, S_MSG_MERGE, S_MSG_FUNC } from "./generated-strings";
 
 @external("env", "opa_builtin0") declare function opa_builtin0(id: i32, ctx: i32): i32;
@@ -42,8 +42,8 @@ export function opa_heap_ptr_set(p: usize): void { setHeap(p); }
 
 export function opa_json_parse(p: usize, len: i32): usize { return parseJSON(p, len, false); }
 export function opa_value_parse(p: usize, len: i32): usize { return parseJSON(p, len, true); }
-export function opa_json_dump(v: usize): usize { return dumpValue(v, false); }
-export function opa_value_dump(v: usize): usize { return dumpValue(v, true); }
+export function opa_json_dump(v: usize): usize { return dumpValue(v, DUMP_JSON); }
+export function opa_value_dump(v: usize): usize { return dumpValue(v, DUMP_REGO); }
 
 // ---- constructors and accessors
 
@@ -221,7 +221,7 @@ export function nmp_eval_begin(heapPtr: usize, inputAddr: usize, inputLen: i32):
 }
 
 export function nmp_eval_end(resultSet: usize): usize {
-  return dumpValue(resultSet, false);
+  return dumpValue(resultSet, DUMP_JSON);
 }
 
 export function nmp_abort_conflict(kind: i32): void {

@@ -3,3 +3,7 @@
 export { __heap_start } from "./heap";
 export * from "./abi";
 export * from "./builtins-core";
+export * from "./builtins-numbers";
+export * from "./builtins-collections";
+export * from "./builtins-strings";
+export * from "./builtins-encoding";

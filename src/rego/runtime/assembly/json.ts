@@ -16,6 +16,13 @@ import {
   pow10, digitCount,
 } from "./numbers";
 
+export const DUMP_JSON: i32 = 0;
+export const DUMP_REGO: i32 = 1; // sets as {..} / set(), compact
+export const DUMP_PRETTY: i32 = 2; // Rego with ", " and ": " (how OPA prints values in sprintf)
+
+let mode: i32 = DUMP_JSON;
+let keepFloatSyntax: bool = true;
+
 let pp: usize = 0;
 let pend: usize = 0;
 let rego: bool = false;
@@ -393,7 +400,7 @@ function putNumber(v: usize): void {
     putUint(m);
     need(<usize>e + 2);
     for (let i = 0; i < e; i++) put(48);
-    if (numFloatSyntax(v) != 0) {
+    if (keepFloatSyntax && numFloatSyntax(v) != 0) {
       put(46);
       put(48);
     }
@@ -472,6 +479,12 @@ function sortDeep(v: usize): void {
   }
 }
 
+function putComma(): void {
+  need(2);
+  put(44);
+  if (mode == DUMP_PRETTY) put(32);
+}
+
 function putValue(v: usize): void {
   switch (typeOf(v)) {
     case T_NULL:
@@ -492,10 +505,7 @@ function putValue(v: usize): void {
       put(91);
       const n = arrLen(v);
       for (let i = 0; i < n; i++) {
-        if (i > 0) {
-          need(1);
-          put(44);
-        }
+        if (i > 0) putComma();
         putValue(arrGet(v, i));
       }
       need(1);
@@ -507,18 +517,16 @@ function putValue(v: usize): void {
       put(123);
       const n = collLen(v);
       for (let i = 0; i < n; i++) {
-        if (i > 0) {
-          need(1);
-          put(44);
-        }
+        if (i > 0) putComma();
         const k = entKey(v, i);
         if (typeOf(k) == T_STRING) {
           putQuoted(strPtr(k), strLen(k));
         } else {
           putKeyAsString(k);
         }
-        need(1);
+        need(2);
         put(58);
+        if (mode == DUMP_PRETTY) put(32);
         putValue(entVal(v, i));
       }
       need(1);
@@ -527,21 +535,19 @@ function putValue(v: usize): void {
     }
     default: {
       const n = collLen(v);
-      if (rego && n == 0) {
+      const regoSet = mode != DUMP_JSON;
+      if (regoSet && n == 0) {
         putBytes(LIT_SET, 5);
         return;
       }
       need(1);
-      put(rego ? 123 : 91);
+      put(regoSet ? 123 : 91);
       for (let i = 0; i < n; i++) {
-        if (i > 0) {
-          need(1);
-          put(44);
-        }
+        if (i > 0) putComma();
         putValue(entKey(v, i));
       }
       need(1);
-      put(rego ? 125 : 93);
+      put(regoSet ? 125 : 93);
     }
   }
 }
@@ -564,9 +570,10 @@ const LIT_FALSE = memory.data<u8>([102, 97, 108, 115, 101]);
 const LIT_SET = memory.data<u8>([115, 101, 116, 40, 41]);
 
 // Dump to a NUL-terminated string at the top of the heap; returns its address.
-export function dumpValue(v: usize, regoSyntax: bool): usize {
+export function dumpValue(v: usize, m: i32): usize {
   sortDeep(v);
-  rego = regoSyntax;
+  mode = m;
+  keepFloatSyntax = true;
   wbuf = heapTop();
   wpos = wbuf;
   putValue(v);
@@ -578,9 +585,10 @@ export function dumpValue(v: usize, regoSyntax: bool): usize {
 
 // Dump without the NUL terminator; returns the length (for json.marshal and friends). The bytes
 // start at the returned `dumpStart()`.
-export function dumpToBytes(v: usize, regoSyntax: bool): i32 {
+export function dumpToBytes(v: usize, m: i32): i32 {
   sortDeep(v);
-  rego = regoSyntax;
+  mode = m;
+  keepFloatSyntax = true;
   wbuf = heapTop();
   wpos = wbuf;
   putValue(v);
@@ -591,4 +599,16 @@ export function dumpToBytes(v: usize, regoSyntax: bool): i32 {
 
 export function dumpStart(): usize {
   return wbuf;
+}
+
+// The text of a number at the top of the heap (see dumpStart); without `floatSyntax`, `2.0` is `2`.
+export function putNumberText(v: usize, floatSyntax: bool): i32 {
+  keepFloatSyntax = floatSyntax;
+  wbuf = heapTop();
+  wpos = wbuf;
+  putNumber(v);
+  keepFloatSyntax = true;
+  const n = <i32>(wpos - wbuf);
+  alloc(<usize>n);
+  return n;
 }
