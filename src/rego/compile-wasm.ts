@@ -1,6 +1,8 @@
 // Rego modules or an IR plan → a policy module for `@open-policy-agent/opa-wasm`: the planner's IR,
 // linked by the Wasm backend into the prebuilt module runtime (runtime.wasm).
 import { readFileSync } from 'node:fs';
+import { lookupBuiltin } from './builtins.js';
+import { compilePlan } from './compile-plan.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { Policy } from './ir.js';
 import { linkPolicy, SDK_HOST_BUILTINS } from './wasm/link-policy.js';
@@ -41,11 +43,42 @@ export interface WasmBackendOptions {
   readonly runtime?: Uint8Array;
 }
 
+/** The built-in table marks which built-ins the policy loader supplies on the host. */
+export function isHostBuiltin(name: string): boolean {
+  return SDK_HOST_BUILTINS.has(name) || lookupBuiltin(name)?.impl === 'host';
+}
+
+export type LinkPlanResult =
+  | { readonly ok: true; readonly wasm: Uint8Array }
+  | { readonly ok: false; readonly diagnostics: Diagnostic[] };
+
+/** Links an IR policy, reporting every problem found in the plan. */
+export function linkPlan(policy: Policy, options: WasmBackendOptions = {}): LinkPlanResult {
+  return linkPolicy(options.runtime ?? loadRuntime(), policy, { isHostBuiltin: options.isHostBuiltin ?? isHostBuiltin });
+}
+
 /** Links an IR policy; throws WasmCompileError with every problem found in the plan. */
 export function compilePlanToWasm(policy: Policy, options: WasmBackendOptions = {}): Uint8Array {
-  const res = linkPolicy(options.runtime ?? loadRuntime(), policy, {
-    isHostBuiltin: options.isHostBuiltin ?? ((name) => SDK_HOST_BUILTINS.has(name)),
-  });
+  const res = linkPlan(policy, options);
   if (!res.ok) throw new WasmCompileError(res.diagnostics);
   return res.wasm;
+}
+
+export interface CompileWasmOptions {
+  readonly modules: readonly { readonly file: string; readonly source: string }[];
+  /** `pkg/rule` paths, as `opa build -e`. */
+  readonly entrypoints: readonly string[];
+}
+
+export type CompileWasmResult =
+  | { readonly ok: true; readonly wasm: Uint8Array; readonly plan: Policy }
+  | { readonly ok: false; readonly diagnostics: Diagnostic[] };
+
+/** Rego sources → IR (planner) → Wasm (backend); diagnostics of whichever stage failed. */
+export function compileWasm(options: CompileWasmOptions): CompileWasmResult {
+  const planned = compilePlan({ modules: options.modules, entrypoints: options.entrypoints });
+  if (!planned.ok) return planned;
+  const linked = linkPlan(planned.policy);
+  if (!linked.ok) return linked;
+  return { ok: true, wasm: linked.wasm, plan: planned.policy };
 }
