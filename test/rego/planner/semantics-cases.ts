@@ -1,0 +1,100 @@
+// Rego programs with the values OPA's interpreter gives them (checked against the facts in
+// notes/rego-semantics.md). Run by the IR oracle and, end to end, through opa-wasm.
+
+export const pkg = (body: string): string => `package t\n${body}\n`;
+
+export interface SemanticsCase {
+  readonly name: string;
+  readonly src: string;
+  readonly rule?: string;
+  readonly input?: unknown;
+  readonly data?: unknown;
+  /** `undefined` means the entrypoint is undefined (empty result set). */
+  readonly want: unknown;
+  /** Extra modules compiled with `src`. */
+  readonly extra?: readonly string[];
+}
+
+export const SEMANTICS_CASES: readonly SemanticsCase[] = [
+  // results and undefined
+  { name: 'a rule whose body fails is undefined, not false', src: pkg('p if input.x == 1'), input: { x: 2 }, want: undefined },
+  { name: 'default gives an undefined rule its value', src: pkg('default p := false\np if input.x == 1'), input: { x: 2 }, want: false },
+  { name: 'default does not override a defined value', src: pkg('default p := false\np if input.x == 1'), input: { x: 1 }, want: true },
+  { name: 'a rule defined as false stays false (defined)', src: pkg('p := false if true'), want: false },
+  { name: 'not succeeds on an undefined expression', src: pkg('p if not input.missing'), input: {}, want: true },
+  { name: 'not succeeds on a false expression', src: pkg('p if not input.f'), input: { f: false }, want: true },
+  { name: 'not fails on a true expression', src: pkg('p if not input.f'), input: { f: true }, want: undefined },
+  { name: 'not over an iteration fails when any element matches', src: pkg('p if not input.xs[_] == 2'), input: { xs: [1, 2, 3] }, want: undefined },
+  { name: 'not over an iteration succeeds when no element matches', src: pkg('p if not input.xs[_] == 5'), input: { xs: [1, 2, 3] }, want: true },
+  { name: 'a built-in error makes the expression undefined', src: pkg('p := x if x := 3 / 0'), want: undefined },
+  { name: 'a false expression in body position fails the body', src: pkg('p if { startswith("abc", "x") }'), want: undefined },
+  { name: 'the same value from two bodies is not a conflict', src: pkg('p := 1 if true\np := 1 if input.a'), input: { a: true }, want: 1 },
+  { name: 'an entrypoint without input evaluates rules that do not read it', src: pkg('p := 7'), want: 7 },
+  { name: 'a reference into absent input is undefined', src: pkg('p if input.a.b'), want: undefined },
+  // else
+  { name: 'else: the first clause that succeeds gives the value', src: pkg('p := 1 if input.a else := 2 if input.b else := 3'), input: { b: true }, want: 2 },
+  { name: 'else: later clauses do not run once one succeeded', src: pkg('p := 1 if input.a else := 2'), input: { a: true }, want: 1 },
+  { name: 'else: all clauses failing is undefined', src: pkg('p := 1 if input.a else := 2 if input.b'), input: {}, want: undefined },
+  // functions
+  { name: 'functions with several definitions pick the matching one', src: pkg('f(1) := "one"\nf(2) := "two"\np := [f(1), f(2)]'), want: ['one', 'two'] },
+  { name: 'a function whose bodies all fail makes the caller undefined', src: pkg('f(x) := 1 if x > 10\np := f(1)'), want: undefined },
+  { name: 'function parameters destructure arrays', src: pkg('f([a, b]) := a + b\np := f([2, 3])'), want: 5 },
+  { name: 'a function with else', src: pkg('f(x) := "big" if x > 10 else := "small"\np := [f(1), f(20)]'), want: ['small', 'big'] },
+  { name: 'a default function value applies when no definition matches', src: pkg('default f(_) := 0\nf(x) := 1 if x == 1\np := [f(1), f(2)]'), want: [1, 0] },
+  // partial rules
+  { name: 'partial set rules collect every element, sorted', src: pkg('p contains x if some x in input.xs'), input: { xs: [3, 1, 2, 1] }, want: [1, 2, 3] },
+  { name: 'partial set rules with no element are the empty set', src: pkg('p contains x if { some x in input.xs; x > 9 }'), input: { xs: [1] }, want: [] },
+  { name: 'partial object rules map keys to values', src: pkg('p[k] := v if { some k, v in input.o; v > 1 }'), input: { o: { a: 1, b: 2, c: 3 } }, want: { b: 2, c: 3 } },
+  { name: 'incremental definitions of a partial set are one rule', src: pkg('p contains "a" if true\np contains "b" if true'), want: ['a', 'b'] },
+  { name: 'multi-segment rule heads build nested documents', src: pkg('a.b.c := 1\na.b.d := 2\np := a'), want: { b: { c: 1, d: 2 } } },
+  // some / in / every
+  { name: 'some x in iterates array values', src: pkg('p contains x if some x in ["b", "a"]'), want: ['a', 'b'] },
+  { name: 'some k, v in gives object keys and values', src: pkg('p contains [k, v] if some k, v in {"a": 1, "b": 2}'), want: [['a', 1], ['b', 2]] },
+  { name: 'some k, v in gives array indexes', src: pkg('p contains k if some k, "x" in ["y", "x", "x"]'), want: [1, 2] },
+  { name: 'x in coll is membership over values', src: pkg('p if 2 in input.xs'), input: { xs: [1, 2] }, want: true },
+  { name: 'x in object looks at values, not keys', src: pkg('p if "a" in {"a": 1}'), want: undefined },
+  { name: 'k, v in coll checks a pair', src: pkg('p if "a", 1 in {"a": 1}'), want: true },
+  { name: 'every holds when the body holds for all elements', src: pkg('p if every x in input.xs { x > 0 }'), input: { xs: [1, 2] }, want: true },
+  { name: 'every fails when one element fails', src: pkg('p if every x in input.xs { x > 1 }'), input: { xs: [1, 2] }, want: undefined },
+  { name: 'every over an empty collection holds', src: pkg('p if every x in input.xs { x > 1 }'), input: { xs: [] }, want: true },
+  { name: 'every with key and value', src: pkg('p if every k, v in input.o { k == v }'), input: { o: { a: 'a', b: 'b' } }, want: true },
+  { name: 'every sees variables bound before it', src: pkg('p if { m := 2; every x in input.xs { x < m } }'), input: { xs: [0, 1] }, want: true },
+  // comprehensions
+  { name: 'array comprehension keeps order and duplicates', src: pkg('p := [y | some x in input.xs; y := x * 2]'), input: { xs: [2, 1, 2] }, want: [4, 2, 4] },
+  { name: 'set comprehension', src: pkg('p := {x | some x in input.xs}'), input: { xs: [2, 1, 2] }, want: [1, 2] },
+  { name: 'object comprehension', src: pkg('p := {k: v | some k, v in input.xs}'), input: { xs: ['a', 'b'] }, want: { 0: 'a', 1: 'b' } },
+  { name: 'a comprehension with no results is empty, not undefined', src: pkg('p := [x | some x in input.xs; x > 5]'), input: { xs: [1] }, want: [] },
+  { name: 'comprehensions capture outer variables', src: pkg('p := [x | some x in input.xs; x > m] if m := 1'), input: { xs: [1, 2, 3] }, want: [2, 3] },
+  // unification, assignment, equality
+  { name: 'unification destructures arrays both ways', src: pkg('p := [x, y] if [x, 1] = [2, y]'), want: [2, 1] },
+  { name: 'unification destructures a value into an array pattern', src: pkg('p := b if [_, b] = input.pair'), input: { pair: [1, 'two'] }, want: 'two' },
+  { name: 'array patterns of the wrong length fail', src: pkg('p := b if [_, b] = input.pair'), input: { pair: [1, 2, 3] }, want: undefined },
+  { name: 'object patterns destructure', src: pkg('p := v if { {"a": v} = input.o }'), input: { o: { a: 5 } }, want: 5 },
+  { name: 'unification with a bound variable compares', src: pkg('p if { x := 1; x = input.v }'), input: { v: 1 }, want: true },
+  { name: '== compares values of different types as unequal', src: pkg('p if 1 == "1"'), want: undefined },
+  { name: '!= on different types holds', src: pkg('p if 1 != "1"'), want: true },
+  { name: 'the relational form of a built-in binds its output', src: pkg('p := n if count(input.xs, n)'), input: { xs: [1, 2] }, want: 2 },
+  { name: 'body expressions are reordered so variables are bound first', src: pkg('p := y if { y := x + 1; x = input.a }'), input: { a: 1 }, want: 2 },
+  // references with variables
+  { name: 'a ref with variables iterates', src: pkg('p contains k if input.o[k].on'), input: { o: { a: { on: true }, b: { on: false } } }, want: ['a'] },
+  { name: 'a variable used twice in refs joins', src: pkg('p contains n if { input.a[i] == input.b[i]; n := i }'), input: { a: [1, 2, 3], b: [1, 0, 3] }, want: [0, 2] },
+  { name: 'composite values as set elements and keys', src: pkg('p := s if s := {[1, 2], [1, 2], {"a": 1}}'), want: [[1, 2], { a: 1 }] },
+  // data: rules and base data
+  {
+    name: 'iterating under data mixes rule documents and base data',
+    src: `package apps.a\nallow := true\n`,
+    rule: 'root/p',
+    extra: ['package root\np contains [name, v] if v := data.apps[name].allow\n'],
+    data: { apps: { b: { allow: false } } },
+    want: [['a', true], ['b', false]],
+  },
+  { name: 'base data is read through data', src: pkg('p := data.roles[input.r]'), input: { r: 'x' }, data: { roles: { x: 1 } }, want: 1 },
+  { name: 'rules are data under the package path', src: pkg('q := 2\np := data.t.q'), want: 2 },
+  // with
+  { name: 'with replaces input for one expression', src: pkg('q if input.x == 1\np if q with input.x as 1'), input: { x: 2 }, want: true },
+  { name: 'with affects every rule the expression calls', src: pkg('q := input.x\nr := q\np := v if v := r with input as {"x": 9}'), input: { x: 2 }, want: 9 },
+  { name: 'after a with expression the body sees the original input', src: pkg('q := input.x\np := [a, b] if { a := q with input.x as 5; b := input.x }'), input: { x: 2 }, want: [5, 2] },
+  { name: 'with on a base data path', src: pkg('q := data.cfg.level\np := v if v := q with data.cfg.level as 3'), data: { cfg: { level: 1 } }, want: 3 },
+  { name: 'with over an iterating expression keeps the replacement for every element', src: pkg('q := input.k\np := [v | v := [q, input.xs[_]] with input.k as "z"]'), input: { xs: [1, 2], k: 'a' }, want: [['z', 1], ['z', 2]] },
+];
+
