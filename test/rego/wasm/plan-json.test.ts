@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { compilePlanToWasm } from '../../../src/rego/compile-wasm.js';
 import { parsePlanJson } from '../../../src/rego/plan-json.js';
 
-// The shape `opa build -t plan` writes for `package authz; allow if input.user == "alice"`.
+// The shape `opa build -t plan` writes for
+// `package authz; default allow := false; allow if input.user == "alice"`.
 const OPA_PLAN = {
   static: {
     strings: [{ value: 'result' }, { value: 'user' }, { value: 'alice' }],
@@ -37,6 +40,10 @@ const OPA_PLAN = {
           { type: 'IsDefinedStmt', stmt: { source: 3, file: 0, col: 1, row: 3 } },
           { type: 'AssignVarOnceStmt', stmt: { source: { type: 'local', value: 3 }, target: 2, file: 0, col: 1, row: 3 } },
         ] },
+        { stmts: [
+          { type: 'IsUndefinedStmt', stmt: { source: 2, file: 0, col: 1, row: 2 } },
+          { type: 'AssignVarOnceStmt', stmt: { source: { type: 'bool', value: false }, target: 2, file: 0, col: 1, row: 2 } },
+        ] },
         { stmts: [{ type: 'ReturnLocalStmt', stmt: { source: 2, file: 0, col: 1, row: 3 } }] },
       ],
       path: ['g0', 'authz', 'allow'],
@@ -50,9 +57,18 @@ describe('parsePlanJson', () => {
     assert.ok(res.ok);
     assert.deepEqual(res.policy.static.builtin_funcs, []);
     assert.equal(res.policy.plans.plans[0]?.name, 'authz/allow');
-    assert.equal(res.policy.funcs.funcs[0]?.blocks.length, 3);
+    assert.equal(res.policy.funcs.funcs[0]?.blocks.length, 4);
     const first = res.policy.funcs.funcs[0]?.blocks[0]?.stmts[1];
     assert.deepEqual(first, OPA_PLAN.funcs.funcs[0]?.blocks[0]?.stmts[1]);
+  });
+
+  it('compiles the OPA-shaped plan to a module that answers like the rule', async () => {
+    const res = parsePlanJson(JSON.stringify(OPA_PLAN));
+    assert.ok(res.ok);
+    const policy = await loadPolicy(compilePlanToWasm(res.policy));
+    assert.deepEqual(policy.evaluate({ user: 'alice' }), [{ result: true }]);
+    assert.deepEqual(policy.evaluate({ user: 'bob' }), [{ result: false }]);
+    assert.deepEqual(policy.evaluate(undefined), [{ result: false }]);
   });
 
   it('reports text that is not JSON with plan_invalid_json', () => {
