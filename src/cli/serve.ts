@@ -1,0 +1,188 @@
+// `nmp-authz serve`: wires config → identity, policy, members → pipeline → gRPC + HTTP servers,
+// and shuts down gracefully on SIGTERM (stop accepting, finish in-flight checks, exit 0).
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { DecisionPipeline } from '../authz/decision-pipeline.js';
+import type { Config } from '../config/config.js';
+import { formatProblems, loadConfig } from '../config/load-config.js';
+import { ExtAuthzServer } from '../extauthz/ext-authz-server.js';
+import { buildDiscoveryDocument } from '../http/discovery-document.js';
+import { HttpServer } from '../http/http-server.js';
+import { createIdentityStage, type IdentityStage } from '../identity/create-identity.js';
+import type { KeyStoreEvent } from '../identity/oidc-key-store.js';
+import { EMPTY_MEMBERS, parseMembersText, type MembersDocument } from '../members/members-document.js';
+import type { PolicyEngine } from '../policy/policy-engine.js';
+import { PolicyRuntime } from '../policy/policy-runtime.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { createLogger } from '../shared/create-logger.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './cli-io.js';
+
+export interface ServiceOptions {
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Retry cadence for the first JWKS fetch (tests shorten it). */
+  readonly initialKeyRetryMs?: number;
+  /**
+   * Replaces the compiled policy: only for tests of the transports while the real policy cannot
+   * be built; production always loads policy.source.
+   */
+  readonly engine?: PolicyEngine;
+}
+
+/** Everything a decision needs, without the network listeners: shared by `serve` and `check`. */
+export interface AuthzService {
+  readonly config: Config;
+  readonly identity: IdentityStage;
+  readonly engine: PolicyEngine;
+  readonly policy: PolicyRuntime | null;
+  readonly pipeline: DecisionPipeline;
+  isReady(): boolean;
+}
+
+async function readMembers(config: Config): Promise<MembersDocument> {
+  const file = config.members.file;
+  if (file === null) return EMPTY_MEMBERS;
+  const parsed = parseMembersText(await readFile(file, 'utf8'), /\.json$/i.test(file) ? 'json' : 'yaml');
+  if (!parsed.ok) throw new Error(`${file}:\n${parsed.problems.map((p) => `  ${p.message}`).join('\n')}`);
+  return parsed.document;
+}
+
+export async function createAuthzService(
+  config: Config,
+  opts: ServiceOptions & { readonly onKeyEvent?: (event: KeyStoreEvent) => void },
+): Promise<AuthzService> {
+  const clock = opts.clock ?? systemClock;
+  const identity = createIdentityStage(config.auth, {
+    clock,
+    ...(opts.initialKeyRetryMs === undefined ? {} : { initialRetryMs: opts.initialKeyRetryMs }),
+    onKeyEvent: (event) => {
+      if (event.kind === 'fetch_failed') opts.logger.warn({ url: event.url, reason: event.reason }, 'identity provider fetch failed; keeping the last good keys');
+      else if (event.changed) opts.logger.info({ keys: event.keyCount }, 'signing keys loaded');
+      opts.onKeyEvent?.(event);
+    },
+  });
+  let policy: PolicyRuntime | null = null;
+  let engine: PolicyEngine;
+  if (opts.engine === undefined) {
+    policy = await PolicyRuntime.create(config, opts.logger);
+    if (!policy.applyMembers(await readMembers(config))) throw new Error('policy data could not be assembled');
+    engine = policy.engine;
+  } else {
+    engine = opts.engine;
+  }
+  const pipeline = new DecisionPipeline({ authEnabled: config.auth.enabled, authenticator: identity.authenticator, engine, logger: opts.logger });
+  return {
+    config,
+    identity,
+    engine,
+    policy,
+    pipeline,
+    isReady: () => engine.isReady && (identity.keyStore?.isReady ?? true),
+  };
+}
+
+export interface RunningServer {
+  readonly service: AuthzService;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, opts: ServiceOptions): Promise<RunningServer> {
+  const { logger } = opts;
+  let grpc: ExtAuthzServer | null = null;
+  const service = await createAuthzService(config, { ...opts, onKeyEvent: () => { grpc?.notifyReadiness(); } });
+  grpc = new ExtAuthzServer({ pipeline: service.pipeline, isReady: service.isReady, logger, maxReceiveBytes: config.server.grpc.maxReceiveBytes });
+  const http = new HttpServer({
+    pipeline: service.pipeline,
+    authenticator: service.identity.authenticator,
+    isReady: service.isReady,
+    discovery: () => buildDiscoveryDocument(config.auth, service.identity.keyStore?.discovery ?? null),
+    logger,
+  });
+  const grpcPort = await grpc.listen(config.server.grpc.host, config.server.grpc.port);
+  let httpPort: number;
+  try {
+    httpPort = await http.listen(config.server.http.host, config.server.http.port);
+  } catch (err: unknown) {
+    await grpc.shutdown(0);
+    throw err;
+  }
+  service.identity.keyStore?.start();
+  grpc.notifyReadiness();
+  warnAtStart(config, logger);
+  logger.info({ grpc_port: grpcPort, http_port: httpPort, config: config.origin }, 'nmp-authz serving');
+  const graceMs = config.server.shutdownGraceSeconds * 1000;
+  const server = grpc;
+  return {
+    service,
+    grpcPort,
+    httpPort,
+    async stop() {
+      service.identity.keyStore?.stop();
+      await Promise.all([server.shutdown(graceMs), http.close(graceMs)]);
+    },
+  };
+}
+
+function warnAtStart(config: Config, logger: Logger): void {
+  if (!config.auth.enabled) logger.warn('auth.enabled is false: every request is allowed');
+  if (config.auth.allowUnsignedJwt) {
+    logger.warn('UNSIGNED TOKENS ARE ACCEPTED (auth.allow_unsigned_jwt=true): anyone can claim any identity. Development only.');
+  }
+  if (config.origin === 'quickstart') {
+    logger.info('try a decision: nmp-authz token --email admin@example.com, then nmp-authz check --method GET --path /apis/models/v2/workspaces/default/models --token <token>');
+  }
+}
+
+function parseArgs(args: readonly string[]): { ok: true; config?: string } | { ok: false; message: string } {
+  let config: string | undefined;
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i];
+    if (arg === '--config' || arg === '-c') {
+      config = args[i + 1];
+      if (config === undefined) return { ok: false, message: '--config needs a file' };
+      i += 1;
+    } else if (arg?.startsWith('--config=') === true) {
+      config = arg.slice('--config='.length);
+    } else {
+      return { ok: false, message: `unknown argument ${String(arg)}` };
+    }
+  }
+  return config === undefined ? { ok: true } : { ok: true, config };
+}
+
+export async function runServe(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseArgs(args);
+  if (!parsed.ok) {
+    io.stderr(`nmp-authz serve: ${parsed.message}\nusage: nmp-authz serve [--config FILE]\n`);
+    return EXIT_USAGE;
+  }
+  const loaded = await loadConfig({ file: parsed.config, cwd: io.cwd, env: io.env });
+  if (!loaded.ok) {
+    io.stderr(`nmp-authz: invalid configuration\n${formatProblems(loaded.problems)}\n`);
+    return EXIT_FAILURE;
+  }
+  const config = loaded.config;
+  const logger = createLogger(config.logging.level);
+  let running: RunningServer;
+  try {
+    running = await startServer(config, { logger });
+  } catch (err: unknown) {
+    io.stderr(`nmp-authz: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_FAILURE;
+  }
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'shutting down');
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await running.stop();
+  logger.info('stopped');
+  return EXIT_OK;
+}

@@ -1,0 +1,73 @@
+// policy.source (§3.3) → policy.wasm bytes: a bare .wasm, a bundle (.tar.gz from `nmp-authz build`
+// or `opa build -t wasm`), or a directory of .rego compiled at start with the built-in compiler.
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { readTarGz } from '../shared/tar.js';
+import { PolicyLoadError } from './opa-wasm-engine.js';
+
+export interface PolicySource {
+  readonly wasm: Uint8Array;
+  /** `/data.json` of a bundle, when present (OPA bundles may carry data). */
+  readonly bundleData: unknown;
+  readonly kind: 'wasm' | 'bundle' | 'directory';
+}
+
+async function regoFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await regoFiles(full)));
+    else if (entry.isFile() && entry.name.endsWith('.rego') && !entry.name.endsWith('_test.rego')) out.push(full);
+  }
+  return out.sort();
+}
+
+type CompileWasm = (request: {
+  readonly modules: readonly { readonly file: string; readonly source: string }[];
+  readonly entrypoints: readonly string[];
+}) => { readonly ok: true; readonly wasm: Uint8Array } | { readonly ok: false; readonly diagnostics: readonly unknown[] };
+
+function formatDiagnostic(d: unknown): string {
+  if (typeof d !== 'object' || d === null) return String(d);
+  const { file, line, col, message, code } = d as Record<string, unknown>;
+  return `${String(file)}:${String(line)}:${String(col)}: ${String(message)}${typeof code === 'string' ? ` (${code})` : ''}`;
+}
+
+/** The one place the server calls the compiler (STYLE: the server loads bundles, not compiler internals). */
+export async function compilePolicyDirectory(dir: string, entrypoint: string): Promise<Uint8Array> {
+  const files = await regoFiles(dir);
+  if (files.length === 0) throw new PolicyLoadError('source_unreadable', `no .rego files under ${dir}`);
+  const modules = await Promise.all(files.map(async (f) => ({ file: relative(process.cwd(), f) || f, source: await readFile(f, 'utf8') })));
+  const compiler: unknown = await import('../rego/compile-wasm.js');
+  const compileWasm = typeof compiler === 'object' && compiler !== null ? (compiler as { compileWasm?: unknown }).compileWasm : undefined;
+  if (typeof compileWasm !== 'function') throw new PolicyLoadError('compile_failed', 'the Rego compiler is not available in this build');
+  const result = (compileWasm as CompileWasm)({ modules, entrypoints: [entrypoint] });
+  if (!result.ok) throw new PolicyLoadError('compile_failed', result.diagnostics.map(formatDiagnostic).join('\n'));
+  return result.wasm;
+}
+
+export async function loadPolicySource(source: string, entrypoint: string): Promise<PolicySource> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(source)).isDirectory();
+  } catch {
+    throw new PolicyLoadError('source_unreadable', `policy source ${source} cannot be read`);
+  }
+  if (isDirectory) return { wasm: await compilePolicyDirectory(source, entrypoint), bundleData: null, kind: 'directory' };
+  const bytes = new Uint8Array(await readFile(source));
+  if (source.endsWith('.wasm')) return { wasm: bytes, bundleData: null, kind: 'wasm' };
+  const archive = readTarGz(bytes);
+  if (!archive.ok) throw new PolicyLoadError('bundle_invalid', `${source}: ${archive.code}`);
+  const wasm = archive.entries.find((e) => e.path === 'policy.wasm' || e.path === '/policy.wasm');
+  if (wasm === undefined) throw new PolicyLoadError('bundle_invalid', `${source}: no /policy.wasm in the bundle`);
+  const data = archive.entries.find((e) => e.path === 'data.json' || e.path === '/data.json');
+  let bundleData: unknown = null;
+  if (data !== undefined) {
+    try {
+      bundleData = JSON.parse(new TextDecoder().decode(data.data));
+    } catch {
+      throw new PolicyLoadError('bundle_invalid', `${source}: /data.json is not valid JSON`);
+    }
+  }
+  return { wasm: wasm.data, bundleData, kind: 'bundle' };
+}

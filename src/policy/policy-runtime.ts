@@ -1,0 +1,48 @@
+// Owns the loaded policy and its data document: static data + members → data (§8.1), applied to
+// the engine atomically; a broken update is refused and the last good version keeps serving.
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { MembersDocument } from '../members/members-document.js';
+import { assembleData, loadStaticData, type StaticData } from './data-document.js';
+import { loadPolicySource } from './load-policy-source.js';
+import { OpaWasmEngine } from './opa-wasm-engine.js';
+
+export class PolicyRuntime {
+  dataReloads = { ok: 0, failed: 0 };
+
+  private constructor(
+    readonly engine: OpaWasmEngine,
+    private readonly staticData: StaticData,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Loads (or compiles) the policy and the static data files; members arrive through applyMembers. */
+  static async create(config: Config, logger: Logger): Promise<PolicyRuntime> {
+    const source = await loadPolicySource(config.policy.source, config.policy.entrypoint);
+    const engine = new OpaWasmEngine(config.policy.entrypoint);
+    await engine.loadWasm(source.wasm);
+    const staticData = await loadStaticData(config.policy.data);
+    logger.info({ source: config.policy.source, kind: source.kind, data_files: config.policy.data.length }, 'policy loaded');
+    return new PolicyRuntime(engine, staticData, config, logger);
+  }
+
+  /** Returns false (and keeps the previous data) when the new members cannot be assembled. */
+  applyMembers(members: MembersDocument): boolean {
+    try {
+      const data = assembleData(this.staticData, members, {
+        adminEmail: this.config.auth.adminEmail,
+        defaultWorkspace: this.config.auth.defaultWorkspace,
+        publicPaths: this.config.auth.publicPaths,
+      });
+      this.engine.setData(data);
+      this.dataReloads.ok += 1;
+      this.logger.info({ revision: this.engine.revision }, 'policy data applied');
+      return true;
+    } catch (err: unknown) {
+      this.dataReloads.failed += 1;
+      this.logger.error({ err }, 'policy data refused; the previous data keeps serving');
+      return false;
+    }
+  }
+}
