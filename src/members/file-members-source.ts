@@ -126,6 +126,12 @@ export class FileMembersSource implements MembersSource {
       this.fail('unreachable', attemptAt, new MembersError('members_unreadable', `${this.path}: cannot be read: ${detail}`));
       return;
     }
+    if (text.trim() === '' && this.current.loadedAt !== null) {
+      // A writer that truncates before writing shows an empty file for a moment; its next event
+      // brings the content. Removing every binding is written `workspaces: {}`, not an empty file.
+      this.current = { ...this.current, lastAttemptAt: attemptAt };
+      return;
+    }
     const hash = createHash('sha256').update(text).digest('hex');
     if (hash === this.lastSeenHash) {
       this.current = { ...this.current, lastOutcome: this.current.lastOutcome === 'rejected' ? 'rejected' : 'unchanged', lastAttemptAt: attemptAt };
