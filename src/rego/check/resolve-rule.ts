@@ -190,7 +190,7 @@ class RuleResolver {
       this.ctx.diagnostics.add(CheckCodes.invalidAssignment, ':= cannot be negated', term.loc);
       return term;
     }
-    if (term.kind === 'call') return this.call(term, scope, true) ?? term;
+    if (term.kind === 'call') return this.call(term, scope, true) ?? { kind: 'null', loc: term.loc };
     return this.term(term, scope);
   }
 
@@ -281,7 +281,8 @@ class RuleResolver {
           this.ctx.diagnostics.add(CheckCodes.invalidAssignment, `${term.infix ?? term.operator} is only allowed as a whole expression`, term.loc);
           return term;
         }
-        return this.call(term, scope, false) ?? term;
+        // An unresolvable call was reported; a placeholder keeps its variables from cascading.
+        return this.call(term, scope, false) ?? { kind: 'null', loc: term.loc };
       }
       case 'array-comprehension':
       case 'set-comprehension':
