@@ -3,6 +3,7 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { compileWasm } from '../../src/rego/compile-wasm.js';
 import { packageRoot } from '../../src/shared/package-root.js';
 import { isRecord } from '../../src/shared/is-record.js';
 
@@ -32,18 +33,10 @@ export function isDecision(value: unknown): value is Decision {
   );
 }
 
-/** The compiler's documented entry point; imported lazily so this file does not pin its internals. */
-const COMPILER_MODULE = '../../src/rego/compile-wasm.js';
-
 export async function compileShippedPolicy(): Promise<Uint8Array> {
   const files = (await readdir(POLICY_DIR)).filter((name) => name.endsWith('.rego')).sort();
   const modules = await Promise.all(files.map(async (name) => ({ file: join('policies', name), source: await readFile(join(POLICY_DIR, name), 'utf8') })));
-  const compiler: unknown = await import(COMPILER_MODULE);
-  if (!isRecord(compiler) || typeof compiler['compileWasm'] !== 'function') throw new Error(`${COMPILER_MODULE} does not export compileWasm`);
-  const compileWasm = compiler['compileWasm'] as (request: unknown) => unknown;
   const result = compileWasm({ modules, entrypoints: ['authz/allow'] });
-  const settled: unknown = result instanceof Promise ? await result : result;
-  if (isRecord(settled) && settled['ok'] === true && settled['wasm'] instanceof Uint8Array) return settled['wasm'];
-  const diagnostics = isRecord(settled) ? settled['diagnostics'] : settled;
-  throw new Error(`the shipped policy does not compile: ${JSON.stringify(diagnostics, null, 2)}`);
+  if (result.ok) return result.wasm;
+  throw new Error(`the shipped policy does not compile:\n${result.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.code}: ${d.message}`).join('\n')}`);
 }
