@@ -7,3 +7,4 @@ export * from "./builtins-numbers";
 export * from "./builtins-collections";
 export * from "./builtins-strings";
 export * from "./builtins-encoding";
+export * from "./builtins-patterns";
