@@ -73,13 +73,14 @@ export class HttpServer {
   private readonly server: Server;
 
   constructor(private readonly opts: HttpServerOptions) {
-    this.server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
+    this.server = createServer({ maxHeaderSize: 128 * 1024 }, (req, res) => {
       this.route(req, res).catch((err: unknown) => {
         opts.logger.error({ err }, 'http request failed');
         if (!res.headersSent) sendJson(res, 503, denyBody('Authorization failed.'));
         else res.destroy();
       });
     });
+    // Large enough that an oversized token is answered 401 by us rather than 431 by Node.
     // Gateways keep connections open; a header that never finishes must not pin a socket forever.
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 30_000;

@@ -251,3 +251,36 @@ describe('integration: ext_authz over gRPC with a controlled JWKS', () => {
     assert.equal(at(body, 'detail'), 'Unsigned JWTs are not accepted. Set auth.allow_unsigned_jwt=true for local development.');
   });
 });
+
+describe('integration: graceful shutdown', () => {
+  it('finishes an in-flight check after stop() and refuses new connections', async () => {
+    const idp = new KeyServer();
+    idp.keys = [await createTestKey('k1')];
+    await idp.start();
+    const server = await start(serverConfig(idp.issuer));
+    const client = new ExtAuthzClient(server.grpcPort);
+    try {
+      await server.service.identity.keyStore?.whenReady();
+      // A token signed by a key the server has not seen yet: its check waits on a JWKS refetch we hold.
+      const rotated = await createTestKey('k2');
+      idp.keys = [...idp.keys, rotated];
+      let release = (): void => {};
+      idp.gate = new Promise((resolve) => { release = resolve; });
+      const arrived = idp.nextJwksRequest();
+      const inFlight = client.check({ headers: { authorization: `Bearer ${await idp.sign({ sub: 'u', aud: 'platform' }, { key: rotated })}` } });
+      await arrived;
+      const stopped = server.stop();
+      release();
+      const res = await inFlight;
+      assert.equal(at(res, 'http_response'), 'ok_response');
+      await stopped;
+      const late = new ExtAuthzClient(server.grpcPort);
+      await assert.rejects(late.check({}), (err: ServiceError) => err.code === 14);
+      late.close();
+    } finally {
+      client.close();
+      await server.stop();
+      await idp.stop();
+    }
+  });
+});

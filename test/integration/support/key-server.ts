@@ -22,6 +22,14 @@ export class KeyServer {
   jwksRequests = 0;
   /** When false the server answers 503, like an IdP that is down. */
   up = true;
+  /** When set, JWKS answers wait for it: lets a test hold a check in flight without sleeping. */
+  gate: Promise<void> | null = null;
+  /** Resolved by the next JWKS request (after the request arrived, before it is answered). */
+  private arrivals: Array<() => void> = [];
+
+  nextJwksRequest(): Promise<void> {
+    return new Promise((resolve) => { this.arrivals.push(resolve); });
+  }
   private server: Server | null = null;
   issuer = '';
 
@@ -42,6 +50,14 @@ export class KeyServer {
       }
       if (req.url === '/jwks') {
         this.jwksRequests += 1;
+        for (const arrived of this.arrivals.splice(0)) arrived();
+        const gate = this.gate;
+        if (gate !== null) {
+          void gate.then(() => {
+            res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: this.keys.map((k) => k.publicJwk) }));
+          });
+          return;
+        }
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: this.keys.map((k) => k.publicJwk) }));
         return;
       }
