@@ -17,7 +17,7 @@ import {
   RUNTIME_FUNCTIONS,
   type RuntimeName,
 } from './policy-codegen.js';
-import { align, layoutPolicy, SLOT_SIZE } from './policy-layout.js';
+import { align, layoutPolicy, MEMO_SLOT_SIZE } from './policy-layout.js';
 import {
   constI32,
   decodeModule,
@@ -157,7 +157,7 @@ export function linkPolicy(runtime: Uint8Array, policy: Policy, options: LinkOpt
       diagnostics.push({ code: BackendCodes.badFunc, message: `function ${f.name} is defined twice`, file: '<plan>', line: 0, col: 0 });
       continue;
     }
-    const memoSlot = f.params.length === 2 ? layout.memoSlots + SLOT_SIZE * memoCount++ : undefined;
+    const memoSlot = f.params.length === 2 ? layout.memoSlots + MEMO_SLOT_SIZE * memoCount++ : undefined;
     funcIndex.set(f.name, { index: next++, params: f.params.length, memoSlot });
   }
   const dispatchFunc = next++;

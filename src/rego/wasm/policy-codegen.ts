@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { Block, Func, Location, Operand, Plan, Policy, Stmt } from '../ir.js';
 import { FunctionBuilder, Op } from './function-builder.js';
-import { type PolicyLayout, SLOT_SIZE } from './policy-layout.js';
+import type { PolicyLayout } from './policy-layout.js';
 
 export interface IndexedFunc {
   readonly index: number;
@@ -485,13 +485,19 @@ export function compileFuncFunction(
   const { b } = c;
   const ret = c.local(fn.return);
   if (memoSlot !== undefined) {
+    // A hit needs the current generation and the very input and data values: the planner may call
+    // a rule with the saved, unmodified input inside a `with` block.
     b.i32(memoSlot).load64().globalGet(env.globals.memoGen).op(Op.i64Eq).if();
-    b.i32(memoSlot).load32(8).op(Op.return);
-    b.end();
+    b.i32(memoSlot).load32(8).get(0).op(Op.i32Eq).if();
+    b.i32(memoSlot).load32(12).get(1).op(Op.i32Eq).if();
+    b.i32(memoSlot).load32(16).op(Op.return);
+    b.end().end().end();
     c.emitReturn = (local) => {
       b.get(local).if();
       b.i32(memoSlot).globalGet(env.globals.memoGen).store64();
-      b.i32(memoSlot).get(local).store32(8);
+      b.i32(memoSlot).get(0).store32(8);
+      b.i32(memoSlot).get(1).store32(12);
+      b.i32(memoSlot).get(local).store32(16);
       b.end();
       b.get(local).op(Op.return);
     };
@@ -585,9 +591,6 @@ export function compileNameTableFunction(
   return b.finish();
 }
 
-export function slotAddress(base: number, i: number): number {
-  return base + SLOT_SIZE * i;
-}
 
 function assertNever(x: never): never {
   throw new Error(`unexpected ${JSON.stringify(x)}`);

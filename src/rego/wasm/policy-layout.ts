@@ -21,13 +21,15 @@ export interface PolicyLayout {
   readonly segmentBase: number;
   /** 16 bytes per string: `[generation i64][value i32]`. */
   readonly stringSlots: number;
-  /** 16 bytes per memoised function: `[generation i64][value i32]`. */
+  /** 24 bytes per memoised function: `[generation i64][input i32][data i32][value i32]`. */
   readonly memoSlots: number;
   /** First free byte after everything; the runtime heap starts here. */
   readonly heapStart: number;
 }
 
 export const SLOT_SIZE = 16;
+/** Memo entries also record which input and data values they were computed from. */
+export const MEMO_SLOT_SIZE = 24;
 
 export function align(n: number, to: number): number {
   return Math.ceil(n / to) * to;
@@ -62,7 +64,7 @@ export function layoutPolicy(
   const segment = w.toBytes();
   const stringSlots = align(base + segment.length, SLOT_SIZE);
   const memoSlots = stringSlots + SLOT_SIZE * strings.length;
-  const heapStart = align(memoSlots + SLOT_SIZE * memoCount, 16);
+  const heapStart = align(memoSlots + MEMO_SLOT_SIZE * memoCount, 16);
   return {
     strings: stringRefs, stringTable, entrypointNames, builtinNames, resultKey, badEntrypointMessage,
     segment, segmentBase: base, stringSlots, memoSlots, heapStart,

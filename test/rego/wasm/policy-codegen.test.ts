@@ -282,6 +282,28 @@ describe('IR → Wasm codegen (run with @open-policy-agent/opa-wasm)', () => {
     assert.deepEqual(await evaluate(p.build(), { user: 'alice' }), results(['alice', 'bob', 'alice', 'alice']));
   });
 
+  it('does not serve a memoised rule value computed for a different input', async () => {
+    const p = new PolicyBuilder();
+    p.func('g0.data.x', [0, 1], 2,
+      block(st('DotStmt', { source: L(0), key: p.s('x'), target: 3 }), st('AssignVarOnceStmt', { source: L(3), target: 2 })),
+      block(st('ReturnLocalStmt', { source: 2 })));
+    // As the planner writes `[a, b] if { a := x with input.x as 1; b := x }`: the rest of the body runs
+    // inside the with block and calls the rule with the saved original input (local 4).
+    p.plan('p/q', block(
+      st('MakeNumberIntStmt', { value: 1, target: 3 }),
+      st('AssignVarStmt', { source: L(0), target: 4 }),
+      st('WithStmt', { local: 0, path: [p.s('x').value as number], value: L(3), block: block(
+        st('CallStmt', { func: 'g0.data.x', args: [L(0), L(1)], result: 5 }),
+        st('CallStmt', { func: 'g0.data.x', args: [L(4), L(1)], result: 6 }),
+        st('MakeArrayStmt', { capacity: 2, target: 2 }),
+        st('ArrayAppendStmt', { array: 2, value: L(5) }),
+        st('ArrayAppendStmt', { array: 2, value: L(6) }),
+      ) }),
+      ...p.result(2),
+    ));
+    assert.deepEqual(await evaluate(p.build(), { x: 2 }), results([1, 2]));
+  });
+
   it('is undefined after a WithStmt whose block is undefined', async () => {
     const policy = planOf((p) => [
       st('WithStmt', { local: 1, path: [p.s('flag').value as number], value: B(false), block: block(
