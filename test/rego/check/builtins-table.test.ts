@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { BUILTINS } from '../../../src/rego/builtins.js';
+import { compilePlan } from '../../../src/rego/compile-plan.js';
+
+const runtimeUrl = new URL('../../../src/rego/runtime/runtime.wasm', import.meta.url);
+
+describe('built-in table', () => {
+  it('lists only native built-ins that runtime.wasm exports', () => {
+    const module = new WebAssembly.Module(readFileSync(runtimeUrl));
+    const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+    const missing = [...BUILTINS.values()]
+      .filter((b) => b.impl === 'native' && !exported.has(`opa_bi_${b.name.replaceAll('.', '_')}`))
+      .map((b) => b.name);
+    assert.deepEqual(missing, []);
+  });
+
+  it('gives every infix operator a built-in', () => {
+    for (const name of ['plus', 'minus', 'mul', 'div', 'rem', 'and', 'or', 'equal', 'neq', 'lt', 'lte', 'gt', 'gte', 'internal.member_2', 'internal.member_3']) {
+      assert.ok(BUILTINS.has(name), name);
+    }
+  });
+
+  it('lists exactly the built-ins a plan calls in static.builtin_funcs', () => {
+    const r = compilePlan({ modules: [{ file: 'p.rego', source: 'package t\np := count([1]) + 1' }], entrypoints: ['t/p'] });
+    assert.ok(r.ok);
+    assert.deepEqual(r.policy.static.builtin_funcs.map((b) => b.name), ['count', 'plus']);
+  });
+
+  it('rejects a built-in no part of the system implements as an unknown function', () => {
+    const r = compilePlan({ modules: [{ file: 'p.rego', source: 'package t\np := strings.reverse("ab")' }], entrypoints: ['t/p'] });
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.ok ? [] : r.diagnostics.map((d) => [d.code, d.line, d.col]), [['unknown_function', 2, 6]]);
+  });
+});
