@@ -5,10 +5,16 @@ import { compilePlan } from '../../../src/rego/compile-plan.js';
 
 const runtimeUrl = new URL('../../../src/rego/runtime/runtime.wasm', import.meta.url);
 
+// The lib settings (no DOM) do not declare the WebAssembly global; this test needs only exports().
+interface ModuleApi {
+  Module: { new (bytes: Uint8Array): object; exports(module: object): { name: string }[] };
+}
+const wasm = (globalThis as unknown as { WebAssembly: ModuleApi }).WebAssembly;
+
 describe('built-in table', () => {
   it('lists only native built-ins that runtime.wasm exports', () => {
-    const module = new WebAssembly.Module(readFileSync(runtimeUrl));
-    const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+    const module = new wasm.Module(readFileSync(runtimeUrl));
+    const exported = new Set(wasm.Module.exports(module).map((e) => e.name));
     const missing = [...BUILTINS.values()]
       .filter((b) => b.impl === 'native' && !exported.has(`opa_bi_${b.name.replaceAll('.', '_')}`))
       .map((b) => b.name);
