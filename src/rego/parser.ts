@@ -766,6 +766,7 @@ class Parser {
         term = { kind: 'string', value: t.value, raw: t.raw, loc };
         break;
       case 'ident':
+      case 'contains': // a keyword only in rule heads; elsewhere it names the built-in
         this.next();
         term = this.varTerm(t);
         break;
@@ -852,6 +853,14 @@ class Parser {
     return items;
   }
 
+  /**
+   * A comprehension head (or object comprehension key/value): any term built from operators that
+   * bind tighter than `|`, so `[x * 2 | …]` works and `[a | b]` stays a comprehension, never `or(a, b)`.
+   */
+  private parseComprehensionPart(): Term {
+    return this.parseAnd();
+  }
+
   private parseArray(): Term {
     const open = this.next();
     const loc = this.loc(open);
@@ -861,7 +870,7 @@ class Parser {
     }
     // `[x | body]` is a comprehension; the head is a plain term (so `[a | b]` is never `or(a, b)`).
     const comp = this.attempt(() => {
-      const head = this.parseTerm();
+      const head = this.parseComprehensionPart();
       if (!this.is('|')) throw new ParseAbort();
       this.next();
       const body = this.parseBody(']');
@@ -882,7 +891,7 @@ class Parser {
       return { kind: 'object', entries: [], loc };
     }
     const comp = this.attempt((): Term => {
-      const head = this.parseTerm();
+      const head = this.parseComprehensionPart();
       if (this.is('|')) {
         this.next();
         const body = this.parseBody('}');
@@ -891,7 +900,7 @@ class Parser {
       }
       if (!this.is(':')) throw new ParseAbort();
       this.next();
-      const value = this.parseTerm();
+      const value = this.parseComprehensionPart();
       if (!this.is('|')) throw new ParseAbort();
       this.next();
       const body = this.parseBody('}');
