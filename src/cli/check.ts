@@ -96,6 +96,7 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<numb
   await service.identity.keyStore?.refresh();
   const headers: Record<string, string> = { ...a.headers, ...(a.token === undefined ? {} : { authorization: `Bearer ${a.token}` }) };
   const decision = await service.pipeline.decide({ method: a.method, target: a.path, host: headers['host'] ?? 'localhost', headers });
+  await service.stop();
   io.stdout(`${JSON.stringify(decisionJson(decision), null, 2)}\n`);
   return decision.verdict.kind === 'allow' ? EXIT_OK : EXIT_FAILURE;
 }

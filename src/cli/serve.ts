@@ -1,6 +1,5 @@
 // `nmp-authz serve`: wires config → identity, policy, members → pipeline → gRPC + HTTP servers,
 // and shuts down gracefully on SIGTERM (stop accepting, finish in-flight checks, exit 0).
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { DecisionPipeline } from '../authz/decision-pipeline.js';
 import type { Config } from '../config/config.js';
@@ -10,7 +9,10 @@ import { buildDiscoveryDocument } from '../http/discovery-document.js';
 import { HttpServer } from '../http/http-server.js';
 import { createIdentityStage, type IdentityStage } from '../identity/create-identity.js';
 import type { KeyStoreEvent } from '../identity/oidc-key-store.js';
-import { EMPTY_MEMBERS, parseMembersText, type MembersDocument } from '../members/members-document.js';
+import { BundleMembersSource } from '../members/bundle-members-source.js';
+import { FileMembersSource } from '../members/file-members-source.js';
+import { EMPTY_MEMBERS, MembersError } from '../members/members-document.js';
+import type { MembersSource } from '../members/members-source.js';
 import type { PolicyEngine } from '../policy/policy-engine.js';
 import { PolicyRuntime } from '../policy/policy-runtime.js';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -36,15 +38,18 @@ export interface AuthzService {
   readonly engine: PolicyEngine;
   readonly policy: PolicyRuntime | null;
   readonly pipeline: DecisionPipeline;
+  readonly members: MembersSource | null;
   isReady(): boolean;
+  /** Stops background work (JWKS refresh, member watching); listeners are stopped by their owners. */
+  stop(): Promise<void>;
 }
 
-async function readMembers(config: Config): Promise<MembersDocument> {
-  const file = config.members.file;
-  if (file === null) return EMPTY_MEMBERS;
-  const parsed = parseMembersText(await readFile(file, 'utf8'), /\.json$/i.test(file) ? 'json' : 'yaml');
-  if (!parsed.ok) throw new Error(`${file}:\n${parsed.problems.map((p) => `  ${p.message}`).join('\n')}`);
-  return parsed.document;
+function createMembersSource(config: Config, knownRoles: ReadonlySet<string>): MembersSource | null {
+  if (config.members.file !== null) return new FileMembersSource({ path: config.members.file, knownRoles });
+  if (config.members.bundleUrl !== null) {
+    return new BundleMembersSource({ url: config.members.bundleUrl, pollIntervalMs: config.members.pollIntervalSeconds * 1000, knownRoles });
+  }
+  return null;
 }
 
 export async function createAuthzService(
@@ -62,11 +67,22 @@ export async function createAuthzService(
     },
   });
   let policy: PolicyRuntime | null = null;
+  let members: MembersSource | null = null;
   let engine: PolicyEngine;
   if (opts.engine === undefined) {
-    policy = await PolicyRuntime.create(config, opts.logger);
-    if (!policy.applyMembers(await readMembers(config))) throw new Error('policy data could not be assembled');
-    engine = policy.engine;
+    const runtime = await PolicyRuntime.create(config, opts.logger);
+    policy = runtime;
+    members = createMembersSource(config, runtime.knownRoles);
+    if (members === null) {
+      if (!runtime.applyMembers(EMPTY_MEMBERS)) throw new Error('policy data could not be assembled');
+    } else {
+      // Until a first good members version arrives the engine has no data: not ready, 503 (fail closed).
+      await members.start(
+        (doc) => { runtime.applyMembers(doc); },
+        (err) => { opts.logger.error({ code: err instanceof MembersError ? err.code : 'members_error', detail: err.message }, 'members update refused; the last good version keeps serving'); },
+      );
+    }
+    engine = runtime.engine;
   } else {
     engine = opts.engine;
   }
@@ -77,7 +93,12 @@ export async function createAuthzService(
     engine,
     policy,
     pipeline,
+    members,
     isReady: () => engine.isReady && (identity.keyStore?.isReady ?? true),
+    async stop() {
+      identity.keyStore?.stop();
+      await members?.stop();
+    },
   };
 }
 
@@ -119,8 +140,8 @@ export async function startServer(config: Config, opts: ServiceOptions): Promise
     grpcPort,
     httpPort,
     async stop() {
-      service.identity.keyStore?.stop();
       await Promise.all([server.shutdown(graceMs), http.close(graceMs)]);
+      await service.stop();
     },
   };
 }

@@ -2,6 +2,8 @@
 // or `opa build -t wasm`), or a directory of .rego compiled at start with the built-in compiler.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import type { Diagnostic } from '../rego/diagnostics.js';
+import { compileWasm } from '../rego/compile-wasm.js';
 import { readTarGz } from '../shared/tar.js';
 import { PolicyLoadError } from './opa-wasm-engine.js';
 
@@ -22,15 +24,8 @@ async function regoFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-type CompileWasm = (request: {
-  readonly modules: readonly { readonly file: string; readonly source: string }[];
-  readonly entrypoints: readonly string[];
-}) => { readonly ok: true; readonly wasm: Uint8Array } | { readonly ok: false; readonly diagnostics: readonly unknown[] };
-
-function formatDiagnostic(d: unknown): string {
-  if (typeof d !== 'object' || d === null) return String(d);
-  const { file, line, col, message, code } = d as Record<string, unknown>;
-  return `${String(file)}:${String(line)}:${String(col)}: ${String(message)}${typeof code === 'string' ? ` (${code})` : ''}`;
+function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.col}: ${d.message} (${d.code})`;
 }
 
 /** The one place the server calls the compiler (STYLE: the server loads bundles, not compiler internals). */
@@ -38,10 +33,7 @@ export async function compilePolicyDirectory(dir: string, entrypoint: string): P
   const files = await regoFiles(dir);
   if (files.length === 0) throw new PolicyLoadError('source_unreadable', `no .rego files under ${dir}`);
   const modules = await Promise.all(files.map(async (f) => ({ file: relative(process.cwd(), f) || f, source: await readFile(f, 'utf8') })));
-  const compiler: unknown = await import('../rego/compile-wasm.js');
-  const compileWasm = typeof compiler === 'object' && compiler !== null ? (compiler as { compileWasm?: unknown }).compileWasm : undefined;
-  if (typeof compileWasm !== 'function') throw new PolicyLoadError('compile_failed', 'the Rego compiler is not available in this build');
-  const result = (compileWasm as CompileWasm)({ modules, entrypoints: [entrypoint] });
+  const result = compileWasm({ modules, entrypoints: [entrypoint] });
   if (!result.ok) throw new PolicyLoadError('compile_failed', result.diagnostics.map(formatDiagnostic).join('\n'));
   return result.wasm;
 }

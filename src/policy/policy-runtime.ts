@@ -27,6 +27,11 @@ export class PolicyRuntime {
     return new PolicyRuntime(engine, staticData, config, logger);
   }
 
+  /** Role names the static data defines: member bindings naming any other role are refused. */
+  get knownRoles(): ReadonlySet<string> {
+    return new Set(this.staticData.roles.keys());
+  }
+
   /** Returns false (and keeps the previous data) when the new members cannot be assembled. */
   applyMembers(members: MembersDocument): boolean {
     try {
