@@ -71,6 +71,31 @@ export function checkModules(modules: readonly Module[]): CheckResult {
   return { ok: true, program: { groups, files: modules.map((m) => m.file) } };
 }
 
+/**
+ * A rule and a base document at the same path (or base data that is not an object above a rule)
+ * is a compile error in OPA: which one `data.x.y` means would otherwise depend on the planner.
+ * Only possible when the base data is known at compile time (a bundle build).
+ */
+export function checkDataConflicts(program: CheckedProgram, data: unknown): Diagnostic[] {
+  const diagnostics = new DiagnosticCollector();
+  for (const group of program.groups.values()) {
+    let node: unknown = data;
+    for (let i = 0; i < group.path.length; i++) {
+      if (node === undefined) break;
+      if (typeof node !== 'object' || node === null || Array.isArray(node)) {
+        diagnostics.add(CheckCodes.ruleDataConflict, `rule ${group.path.join('.')} conflicts with base data at data.${group.path.slice(0, i).join('.')}`, group.loc);
+        node = undefined;
+        break;
+      }
+      node = Object.prototype.hasOwnProperty.call(node, group.path[i] as string) ? (node as Record<string, unknown>)[group.path[i] as string] : undefined;
+    }
+    if (node !== undefined) {
+      diagnostics.add(CheckCodes.ruleDataConflict, `rule ${group.path.join('.')} conflicts with base data at the same path`, group.loc);
+    }
+  }
+  return diagnostics.toArray();
+}
+
 function checkGroupShape(group: RawGroup, diagnostics: DiagnosticCollector): { kind: Rule['kind']; arity: number; loc: Loc } | undefined {
   const first = group.rules.find((r) => !r.rule.isDefault)?.rule ?? group.rules[0]?.rule;
   if (first === undefined) return undefined;

@@ -33,6 +33,8 @@ export const CheckCodes = {
   functionAsValue: 'function_used_as_value',
   /** An entrypoint that names no rule or package. */
   unknownEntrypoint: 'unknown_entrypoint',
+  /** A rule and base data define the same document (only checked when data is given). */
+  ruleDataConflict: 'rule_data_conflict',
   /** An `import` alias that clashes with a rule of the package. */
   importConflict: 'import_conflict',
 } as const;

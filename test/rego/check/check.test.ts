@@ -119,3 +119,22 @@ describe('semantic checks', () => {
     }
   });
 });
+
+describe('rule and base data conflicts', () => {
+  const compile = (source: string, data: unknown): string[] => {
+    const r = compilePlan({ modules: [{ file: 'policy.rego', source }], entrypoints: ['t/p'], data });
+    return r.ok ? [] : where(r.diagnostics);
+  };
+
+  it('reports a rule and a base document at the same path', () => {
+    assert.deepEqual(compile('package t\np := 1\nroles := {}', { t: { roles: {} } }), ['rule_data_conflict@policy.rego:3:1']);
+  });
+
+  it('reports base data that is not an object above a rule', () => {
+    assert.deepEqual(compile('package t\np := 1', { t: 5 }), ['rule_data_conflict@policy.rego:2:1']);
+  });
+
+  it('accepts base data beside the rules of a package', () => {
+    assert.deepEqual(compile('package t\np := 1', { t: { roles: {} } }), []);
+  });
+});
