@@ -2,7 +2,7 @@
 // the generated functions and the policy's constants, patches `__heap_start` and keeps only the ABI
 // exports (see ../runtime/README.md for the linking rules).
 import type { Diagnostic } from '../diagnostics.js';
-import type { Policy } from '../ir.js';
+import type { Policy, Stmt } from '../ir.js';
 import {
   BackendCodes,
   type CodegenEnv,
@@ -131,9 +131,21 @@ export function linkPolicy(runtime: Uint8Array, policy: Policy, options: LinkOpt
   }
   const funcs = policy.funcs.funcs;
   const memoFuncs = funcs.filter((f) => f.params.length === 2);
+  // Dynamic calls compare variables against rule paths, so those segments become constants too.
+  const strings = policy.static.strings.map((s) => s.value);
+  const extraStrings = new Map<string, number>();
+  if (usesDynamicCalls(policy)) {
+    for (const f of funcs) {
+      for (const seg of f.path ?? []) {
+        if (extraStrings.has(seg)) continue;
+        const existing = strings.indexOf(seg);
+        extraStrings.set(seg, existing >= 0 ? existing : strings.push(seg) - 1);
+      }
+    }
+  }
   const layout = layoutPolicy(
     align(dataEnd, 16),
-    policy.static.strings.map((s) => s.value),
+    strings,
     policy.plans.plans.map((p) => p.name),
     hostBuiltins.map(([name]) => name),
     memoFuncs.length,
@@ -167,6 +179,11 @@ export function linkPolicy(runtime: Uint8Array, policy: Policy, options: LinkOpt
     rt: (name) => runtimeIndex.get(name) as number,
     nativeBuiltin, hostBuiltinIds, builtinImports, abortImport, globals, strFunc, dispatchFunc, planFuncs,
     funcs: funcIndex,
+    dynamicTargets: funcs.flatMap((f) => {
+      const info = funcIndex.get(f.name);
+      return info === undefined || f.path === undefined || f.path.length === 0 ? [] : [{ index: info.index, params: info.params, path: f.path }];
+    }),
+    extraString: (text) => extraStrings.get(text),
   };
 
   const i32s = (n: number): FuncType => ({ params: Array<number>(n).fill(I32), results: [I32] });
@@ -212,6 +229,18 @@ export function linkPolicy(runtime: Uint8Array, policy: Policy, options: LinkOpt
     { name: 'builtins', kind: EXPORT_FUNC, index: builtins },
   ];
   return { ok: true, wasm: encodeModule(m) };
+}
+
+function usesDynamicCalls(policy: Policy): boolean {
+  const visit = (stmts: readonly Stmt[]): boolean => stmts.some((s) => {
+    switch (s.type) {
+      case 'CallDynamicStmt': return true;
+      case 'BlockStmt': return s.stmt.blocks.some((b) => visit(b.stmts));
+      case 'NotStmt': case 'ScanStmt': case 'WithStmt': return visit(s.stmt.block.stmts);
+      default: return false;
+    }
+  });
+  return [...policy.plans.plans, ...policy.funcs.funcs].some((p) => p.blocks.some((b) => visit(b.stmts)));
 }
 
 function importedFuncType(m: WasmModule, index: number): number | undefined {

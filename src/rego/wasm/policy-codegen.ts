@@ -29,6 +29,10 @@ export interface CodegenEnv {
   readonly dispatchFunc: number;
   readonly planFuncs: readonly number[];
   readonly funcs: ReadonlyMap<string, IndexedFunc & { readonly memoSlot: number | undefined }>;
+  /** Rules reachable by `CallDynamicStmt`, with their data paths (`["g0", "pkg", "rule"]`). */
+  readonly dynamicTargets: readonly (IndexedFunc & { readonly path: readonly string[] })[];
+  /** Index in the layout's string table of a constant the linker added (function path segments). */
+  readonly extraString: (text: string) => number | undefined;
 }
 
 export const RUNTIME_FUNCTIONS = {
@@ -116,7 +120,7 @@ class FunctionCompiler {
   }
 
   stringOperand(index: number, loc: Location): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.env.layout.strings.length) {
+    if (!Number.isInteger(index) || index < 0 || index >= this.env.policy.static.strings.length) {
       this.diag(BackendCodes.badString, `string index ${index} is not in the plan's string table`, loc);
       this.b.i32(0);
       return;
@@ -185,7 +189,7 @@ class FunctionCompiler {
         b.br(s.stmt.index);
         break;
       case 'CallDynamicStmt':
-        this.diag(BackendCodes.unsupportedStmt, 'dynamic calls (CallDynamicStmt) are not supported', s.stmt);
+        this.callDynamic(s.stmt.args, s.stmt.path, s.stmt.result, s.stmt);
         break;
       case 'CallStmt':
         this.call(s.stmt.func, s.stmt.args, s.stmt.result, s.stmt);
@@ -244,7 +248,7 @@ class FunctionCompiler {
         b.i64(BigInt(s.stmt.value)).call(rt('nmp_int')).set(this.local(s.stmt.target));
         break;
       case 'MakeNumberRefStmt': {
-        const ref = env.layout.strings[s.stmt.Index];
+        const ref = s.stmt.Index < env.policy.static.strings.length ? env.layout.strings[s.stmt.Index] : undefined;
         if (ref === undefined) {
           this.diag(BackendCodes.badString, `string index ${s.stmt.Index} is not in the plan's string table`, s.stmt);
           break;
@@ -400,6 +404,48 @@ class FunctionCompiler {
     b.get(saved).set(target);
     b.get(savedGen).globalSet(env.globals.memoGen);
     b.get(undefinedFlag).brIf(0);
+  }
+
+  /**
+   * Calls the rule whose data path matches `path` (constants resolved now, variables compared at
+   * run time). As in OPA's compiler: no matching rule → `br 0` (the planner then builds the value
+   * from base data instead); a matching rule that is undefined → `br 2`.
+   */
+  callDynamic(args: readonly number[], path: readonly Operand[], result: number, loc: Location): void {
+    const { b, env } = this;
+    if (b.depth < 3) {
+      this.diag(BackendCodes.badBreak, 'CallDynamicStmt needs three enclosing blocks', loc);
+      return;
+    }
+    const target = this.local(result);
+    const strings = env.policy.static.strings;
+    b.block(); // found
+    for (const f of env.dynamicTargets) {
+      if (f.path.length !== path.length || f.params !== args.length) continue;
+      const dynamic: [number, number][] = [];
+      let possible = true;
+      path.forEach((op, i) => {
+        const want = f.path[i] as string;
+        if (op.type === 'string_index') possible &&= strings[op.value]?.value === want;
+        else if (op.type === 'bool') possible = false;
+        else {
+          const idx = env.extraString(want);
+          if (idx === undefined) possible = false;
+          else dynamic.push([this.local(op.value), idx]);
+        }
+      });
+      if (!possible) continue;
+      b.block();
+      for (const [local, idx] of dynamic) {
+        b.get(local).i32(idx).call(env.strFunc).call(env.rt('nmp_equal')).op(Op.i32Eqz).brIf(0);
+      }
+      for (const a of args) b.get(this.local(a));
+      b.call(f.index).set(target).br(1);
+      b.end();
+    }
+    b.br(1); // no rule has this path
+    b.end();
+    b.get(target).op(Op.i32Eqz).brIf(2);
   }
 
   call(func: string, args: readonly Operand[], result: number, loc: Location): void {

@@ -50,7 +50,8 @@ export class PolicyBuilder {
   }
 
   func(name: string, params: number[], ret: number, ...blocks: Block[]): this {
-    this.funcs.push({ name, params, return: ret, blocks, path: name.split('.') });
+    // Rule paths leave out `data`, as OPA writes them (`g0.data.a.b` → `["g0", "a", "b"]`).
+    this.funcs.push({ name, params, return: ret, blocks, path: name.split('.').filter((seg, i) => !(i === 1 && seg === 'data')) });
     return this;
   }
 

@@ -240,6 +240,37 @@ describe('IR → Wasm codegen (run with @open-policy-agent/opa-wasm)', () => {
     assert.deepEqual(await evaluate(policy, { obj: {} }), []);
   });
 
+  it('calls rules by a dynamic data path with CallDynamicStmt, falling back to base data as OPA plans it', async () => {
+    const p = new PolicyBuilder();
+    p.func('g0.data.test.a', [0, 1], 2, block(st('AssignVarOnceStmt', { source: p.s('one'), target: 2 })), block(st('ReturnLocalStmt', { source: 2 })));
+    p.func('g0.data.test.b', [0, 1], 2,
+      block(st('DotStmt', { source: L(0), key: p.s('v'), target: 3 }), st('AssignVarOnceStmt', { source: L(3), target: 2 })),
+      block(st('ReturnLocalStmt', { source: 2 })));
+    const lookup = block(st('BlockStmt', { blocks: [
+      block(
+        st('CallDynamicStmt', { args: [0, 1], path: [p.s('g0'), p.s('test'), L(5)], result: 6 }),
+        st('BreakStmt', { index: 1 }),
+      ),
+      block(
+        st('DotStmt', { source: L(1), key: p.s('test'), target: 7 }),
+        st('DotStmt', { source: L(7), key: L(5), target: 8 }),
+        st('AssignVarStmt', { source: L(8), target: 6 }),
+        st('BreakStmt', { index: 1 }),
+      ),
+    ] }), st('BreakStmt', { index: 1 }));
+    p.plan('p/q', block(
+      st('DotStmt', { source: L(0), key: p.s('k'), target: 5 }),
+      st('BlockStmt', { blocks: [block(st('BlockStmt', { blocks: [lookup] }), ...p.result(6))] }),
+    ));
+    const loaded = await loadPolicy(compilePlanToWasm(p.build()));
+    loaded.setData({ test: { c: 'base' } });
+    assert.deepEqual(loaded.evaluate({ k: 'a' }), results('one'));
+    assert.deepEqual(loaded.evaluate({ k: 'b', v: 5 }), results(5));
+    assert.deepEqual(loaded.evaluate({ k: 'b' }), []);
+    assert.deepEqual(loaded.evaluate({ k: 'c' }), results('base'));
+    assert.deepEqual(loaded.evaluate({ k: 'd' }), []);
+  });
+
   it('calls native built-ins in the runtime and host built-ins through the SDK', async () => {
     const p = new PolicyBuilder();
     p.builtin('plus');
