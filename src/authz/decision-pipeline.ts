@@ -7,6 +7,7 @@ import type { RequestHeaders } from '../identity/extract-credential.js';
 import { OWNED_IDENTITY_HEADERS, identityErrorDetail, type Identity, type IdentityHeader } from '../identity/identity.js';
 import type { PolicyEngine, PolicyInput, PolicyResult } from '../policy/policy-engine.js';
 import { assertNever } from '../shared/assert-never.js';
+import type { AuthzMetrics } from './authz-metrics.js';
 import { parseRequestPath } from './parse-request-path.js';
 import { VERDICT_STATUS, type Verdict } from './verdict.js';
 
@@ -34,6 +35,7 @@ export interface PipelineOptions {
   readonly engine: PolicyEngine;
   readonly logger: Logger;
   readonly newDecisionId?: () => string;
+  readonly metrics?: AuthzMetrics;
 }
 
 const POLICY_DETAILS: Readonly<Record<string, string>> = {
@@ -83,7 +85,10 @@ export class DecisionPipeline {
   async decide(request: AuthzRequest): Promise<Decision> {
     const started = performance.now();
     const decision = await this.run(this.newId(), request);
-    this.log(decision, request, performance.now() - started);
+    const elapsedMs = performance.now() - started;
+    const { verdict } = decision;
+    this.opts.metrics?.recordCheck(verdict.kind === 'allow', VERDICT_STATUS[verdict.kind].httpStatus, verdict.reason, elapsedMs / 1000);
+    this.log(decision, request, elapsedMs);
     return decision;
   }
 

@@ -1,6 +1,7 @@
 // `nmp-authz serve`: wires config → identity, policy, members → pipeline → gRPC + HTTP servers,
 // and shuts down gracefully on SIGTERM (stop accepting, finish in-flight checks, exit 0).
 import type { Logger } from 'pino';
+import { AuthzMetrics } from '../authz/authz-metrics.js';
 import { DecisionPipeline } from '../authz/decision-pipeline.js';
 import type { Config } from '../config/config.js';
 import { formatProblems, loadConfig } from '../config/load-config.js';
@@ -39,6 +40,7 @@ export interface AuthzService {
   readonly policy: PolicyRuntime | null;
   readonly pipeline: DecisionPipeline;
   readonly members: MembersSource | null;
+  readonly metrics: AuthzMetrics;
   isReady(): boolean;
   /** Stops background work (JWKS refresh, member watching); listeners are stopped by their owners. */
   stop(): Promise<void>;
@@ -57,10 +59,12 @@ export async function createAuthzService(
   opts: ServiceOptions & { readonly onKeyEvent?: (event: KeyStoreEvent) => void },
 ): Promise<AuthzService> {
   const clock = opts.clock ?? systemClock;
+  const metrics = new AuthzMetrics();
   const identity = createIdentityStage(config.auth, {
     clock,
     ...(opts.initialKeyRetryMs === undefined ? {} : { initialRetryMs: opts.initialKeyRetryMs }),
     onKeyEvent: (event) => {
+      metrics.recordJwksFetch(event.kind === 'keys_fetched');
       if (event.kind === 'fetch_failed') opts.logger.warn({ url: event.url, reason: event.reason }, 'identity provider fetch failed; keeping the last good keys');
       else if (event.changed) opts.logger.info({ keys: event.keyCount }, 'signing keys loaded');
       opts.onKeyEvent?.(event);
@@ -75,10 +79,11 @@ export async function createAuthzService(
     members = createMembersSource(config, runtime.knownRoles);
     if (members === null) {
       if (!runtime.applyMembers(EMPTY_MEMBERS)) throw new Error('policy data could not be assembled');
+      metrics.recordDataReload(true, runtime.engine.revision);
     } else {
       // Until a first good members version arrives the engine has no data: not ready, 503 (fail closed).
       await members.start(
-        (doc) => { runtime.applyMembers(doc); },
+        (doc) => { metrics.recordDataReload(runtime.applyMembers(doc), runtime.engine.revision); },
         (err) => { opts.logger.error({ code: err instanceof MembersError ? err.code : 'members_error', detail: err.message }, 'members update refused; the last good version keeps serving'); },
       );
     }
@@ -86,7 +91,7 @@ export async function createAuthzService(
   } else {
     engine = opts.engine;
   }
-  const pipeline = new DecisionPipeline({ authEnabled: config.auth.enabled, authenticator: identity.authenticator, engine, logger: opts.logger });
+  const pipeline = new DecisionPipeline({ authEnabled: config.auth.enabled, authenticator: identity.authenticator, engine, logger: opts.logger, metrics });
   return {
     config,
     identity,
@@ -94,6 +99,7 @@ export async function createAuthzService(
     policy,
     pipeline,
     members,
+    metrics,
     isReady: () => engine.isReady && (identity.keyStore?.isReady ?? true),
     async stop() {
       identity.keyStore?.stop();
@@ -119,6 +125,7 @@ export async function startServer(config: Config, opts: ServiceOptions): Promise
     authenticator: service.identity.authenticator,
     isReady: service.isReady,
     discovery: () => buildDiscoveryDocument(config.auth, service.identity.keyStore?.discovery ?? null),
+    metrics: () => service.metrics.render(),
     logger,
   });
   const grpcPort = await grpc.listen(config.server.grpc.host, config.server.grpc.port);

@@ -123,6 +123,16 @@ describe('integration: HTTP endpoints with OIDC', () => {
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
   });
 
+  it('exposes checks by outcome and reason, and JWKS fetches, as Prometheus text', async () => {
+    await fetch(`${base}/apis/auth/ext-authz/apis/things`);
+    const res = await fetch(`${base}/metrics`);
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.match(text, /nmp_authz_checks_total\{outcome="deny",status="401",reason="unauthenticated"\} [1-9]/);
+    assert.match(text, /nmp_authz_jwks_fetches_total\{result="ok"\} [1-9]/);
+    assert.match(text, /nmp_authz_check_duration_seconds_count [1-9]/);
+  });
+
   it('ignores trusted principal headers while OIDC is on', async () => {
     const res = await fetch(`${base}/apis/auth/authenticate`, { headers: { 'x-nmp-principal-id': 'mallory' } });
     assert.equal(res.status, 401);

@@ -1,0 +1,54 @@
+// Prometheus metrics (§6 /metrics): one registry per service so several servers in one process
+// (tests, benchmarks) do not collide. Labels are the stable reason codes, never request data.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export class AuthzMetrics {
+  readonly registry = new Registry();
+  private readonly checks = new Counter({
+    name: 'nmp_authz_checks_total',
+    help: 'Authorization decisions by outcome (HTTP status) and reason code.',
+    labelNames: ['outcome', 'status', 'reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: 'nmp_authz_check_duration_seconds',
+    help: 'Time to decide one check, in process.',
+    buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.05],
+    registers: [this.registry],
+  });
+  private readonly jwksFetches = new Counter({
+    name: 'nmp_authz_jwks_fetches_total',
+    help: 'Identity provider discovery/JWKS fetches by result.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  private readonly dataReloads = new Counter({
+    name: 'nmp_authz_data_reloads_total',
+    help: 'Policy data (members) updates by result; a failed one leaves the last good data serving.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  private readonly revision = new Gauge({
+    name: 'nmp_authz_policy_revision',
+    help: 'Revision of the policy and data serving now (bumped on every accepted swap).',
+    registers: [this.registry],
+  });
+
+  recordCheck(allowed: boolean, status: number, reason: string, seconds: number): void {
+    this.checks.labels(allowed ? 'allow' : 'deny', String(status), reason).inc();
+    this.latency.observe(seconds);
+  }
+
+  recordJwksFetch(ok: boolean): void {
+    this.jwksFetches.labels(ok ? 'ok' : 'error').inc();
+  }
+
+  recordDataReload(ok: boolean, revision: number): void {
+    this.dataReloads.labels(ok ? 'ok' : 'error').inc();
+    this.revision.set(revision);
+  }
+
+  async render(): Promise<{ readonly contentType: string; readonly body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
