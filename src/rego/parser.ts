@@ -421,7 +421,7 @@ class Parser {
     let hasBody = false;
     if (this.is('if')) {
       this.next();
-      body = this.parseRuleBody();
+      body = this.parseRuleBody(true);
       hasBody = true;
     } else if (this.is('{')) {
       this.report(
@@ -498,8 +498,20 @@ class Parser {
     return { value, valueImplicit, assign, body, loc: this.loc(start) };
   }
 
-  /** After `if`: `{ query }` or a single expression on the same line. */
-  private parseRuleBody(): Body {
+  /**
+   * After `if`: `{ query }` or a single expression. As in OPA, a rule (not an else clause) first
+   * tries `{` as the start of a single expression (`p if {"a": 1} in xs`) and takes it as a body
+   * when that fails or yields a bare set literal (`p if { x }` is a body, never a set).
+   */
+  private parseRuleBody(tryLiteralFirst = false): Body {
+    if (tryLiteralFirst && this.is('{')) {
+      const literal = this.attempt(() => {
+        const e = this.parseLiteral();
+        if (e.kind === 'term' && e.term.kind === 'set' && e.with.length === 0) throw new ParseAbort();
+        return e;
+      });
+      if (literal !== undefined) return [literal];
+    }
     if (this.is('{')) {
       this.next();
       const body = this.parseBody('}');

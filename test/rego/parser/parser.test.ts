@@ -83,6 +83,11 @@ describe('rego parser', () => {
       ['x in xs == true', 'internal.member_2(x, equal(xs, true))'],
       ['1 - -1', 'minus(1, -1)'],
       ['x-1', 'minus(x, 1)'],
+      ['contains(x, "a")', 'contains(x, "a")'],
+      ['[x * 2 | x := 1]', '[mul(x, 2) | assign(x, 1)]'],
+      ['{k: v + 1 | some k, v in o}', '{k: plus(v, 1) | some k, v in o}'],
+      ['{x & y | true}', '{and(x, y) | true}'],
+      ['[(a | b)]', '[or(a, b)]'],
     ];
     for (const [src, expected] of cases) {
       it(`parses ${JSON.stringify(src)}`, () => {
@@ -180,6 +185,13 @@ describe('rego parser', () => {
       ['f(1) := "one"\nf(2) := "two"', ['function f(1) := "one"', 'function f(2) := "two"']],
       ['p := x if { x := {"a": 1} }', ['complete p := x if { assign(x, {"a": 1}) }']],
       ['p := [x | x := 1]', ['complete p := [x | assign(x, 1)]']],
+      ['p if {"a": 1} in input.xs', ['complete p = true if { internal.member_2({"a": 1}, input.xs) }']],
+      ['p if { input.x }', ['complete p = true if { input.x }']],
+      ['p if { input.x == 1 }', ['complete p = true if { equal(input.x, 1) }']],
+      ['p if {\n  a\n  b\n}', ['complete p = true if { a; b }']],
+      ['p if { a; b }', ['complete p = true if { a; b }']],
+      ['p if {}', ['complete p = true if { {} }']],
+      ['p if { some x in xs }', ['complete p = true if { some x in xs }']],
     ];
     for (const [src, expected] of cases) {
       it(`parses ${JSON.stringify(src)}`, () => {
@@ -244,7 +256,8 @@ describe('rego parser', () => {
       ['a v0 function body', 'package t\nf(x) = y { y := x }', [['parse_rego_v1_required', 2, 10]]],
       ['an unclosed body', 'package t\np if {\n  x := 1\n', [['parse_unexpected_token', 4, 1]]],
       ['two expressions on one line', 'package t\np if { x := 1 y := 2 }', [['parse_unexpected_token', 2, 15]]],
-      ['an empty body', 'package t\np if {}', [['parse_unexpected_token', 2, 7]]],
+      ['an empty else body', 'package t\np := 1 if { false } else := 2 if {}', [['parse_unexpected_token', 2, 35]]],
+      ['an empty comprehension body', 'package t\np := [x | ]', [['parse_unexpected_token', 2, 11]]],
       ['a dangling operator', 'package t\np := 1 +', [['parse_unexpected_token', 2, 9]]],
       ['an unknown import root', 'package t\nimport foo.bar', [['parse_invalid_import', 2, 8]]],
       ['an unknown future keyword', 'package t\nimport future.keywords.nope', [['parse_invalid_import', 2, 8]]],
