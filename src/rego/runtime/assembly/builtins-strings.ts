@@ -1,5 +1,4 @@
 // String built-ins. Strings are UTF-8; positions and lengths visible to Rego are in code points.
-// lower/upper map ASCII letters only (other scripts pass through unchanged).
 
 import { alloc } from "./heap";
 import {
@@ -12,6 +11,7 @@ import {
 } from "./numbers";
 import { codePointCount, byteOffsetOf, decodeAt, cpLen } from "./text";
 import { S_HEX } from "./generated-strings";
+import { putUtf8 } from "./json";
 
 @inline
 function isStr(v: usize): bool {
@@ -46,21 +46,100 @@ export function opa_bi_endswith(s: usize, p: usize): usize {
   return makeBool(n <= m && bytesEqual(strPtr(s) + <usize>(m - n), strPtr(p), n));
 }
 
+// Simple (one code point to one code point) case mapping for ASCII, Latin-1, Latin Extended-A,
+// Greek, Cyrillic and fullwidth Latin; other code points pass through unchanged.
+export function caseMap(c: i32, upper: bool): i32 {
+  if (c < 0x80) {
+    if (upper) return c >= 97 && c <= 122 ? c - 32 : c;
+    return c >= 65 && c <= 90 ? c + 32 : c;
+  }
+  if (c < 0x100) {
+    if (upper) {
+      if (c >= 0xe0 && c <= 0xfe && c != 0xf7) return c - 32;
+      if (c == 0xff) return 0x178;
+      if (c == 0xb5) return 0x39c;
+      return c;
+    }
+    return c >= 0xc0 && c <= 0xde && c != 0xd7 ? c + 32 : c;
+  }
+  if (c < 0x180) {
+    if (c == 0x130) return upper ? c : 0x69;
+    if (c == 0x131) return upper ? 0x49 : c;
+    if (c == 0x178) return upper ? c : 0xff;
+    if (c == 0x17f) return upper ? 0x53 : c;
+    if (c == 0x138 || c == 0x149) return c;
+    // pairs start on even code points, except between 0x139-0x148 and 0x179-0x17e
+    const oddUpper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e);
+    const isUpper = oddUpper ? (c & 1) == 1 : (c & 1) == 0;
+    if (upper) return isUpper ? c : c - 1;
+    return isUpper ? c + 1 : c;
+  }
+  if (c >= 0x370 && c < 0x400) {
+    if (upper) {
+      if (c >= 0x3b1 && c <= 0x3c9) return c == 0x3c2 ? 0x3a3 : c - 32;
+      if (c == 0x3ac) return 0x386;
+      if (c >= 0x3ad && c <= 0x3af) return c - 37;
+      if (c == 0x3cc) return 0x38c;
+      if (c == 0x3cd || c == 0x3ce) return c - 63;
+      return c;
+    }
+    if (c >= 0x391 && c <= 0x3a9 && c != 0x3a2) return c + 32;
+    if (c == 0x386) return 0x3ac;
+    if (c >= 0x388 && c <= 0x38a) return c + 37;
+    if (c == 0x38c) return 0x3cc;
+    if (c == 0x38e || c == 0x38f) return c + 63;
+    return c;
+  }
+  if (c >= 0x400 && c < 0x500) {
+    if (c < 0x410) return upper ? c : c + 80;
+    if (c < 0x430) return upper ? c : c + 32;
+    if (c < 0x450) return upper ? c - 32 : c;
+    if (c < 0x460) return upper ? c - 80 : c;
+    if ((c >= 0x460 && c <= 0x481) || (c >= 0x48a && c <= 0x4bf) || (c >= 0x4d0 && c <= 0x4ff)) {
+      const isUpper = (c & 1) == 0;
+      if (upper) return isUpper ? c : c - 1;
+      return isUpper ? c + 1 : c;
+    }
+    return c;
+  }
+  if (c >= 0xff21 && c <= 0xff3a) return upper ? c : c + 32;
+  if (c >= 0xff41 && c <= 0xff5a) return upper ? c - 32 : c;
+  return c;
+}
+
 function mapCase(s: usize, upper: bool): usize {
   if (!isStr(s)) return 0;
   const n = strLen(s);
   const p = strPtr(s);
+  // no mapping here makes a UTF-8 sequence longer
   const b = alloc(<usize>n);
-  for (let i = 0; i < n; i++) {
-    let c = load<u8>(p + <usize>i);
-    if (upper) {
-      if (c >= 97 && c <= 122) c -= 32;
-    } else if (c >= 65 && c <= 90) {
-      c += 32;
+  let w = b;
+  let i = 0;
+  while (i < n) {
+    const c = load<u8>(p + <usize>i);
+    if (c < 0x80) {
+      let m = c;
+      if (upper) {
+        if (c >= 97 && c <= 122) m -= 32;
+      } else if (c >= 65 && c <= 90) {
+        m += 32;
+      }
+      store<u8>(w++, m);
+      i++;
+      continue;
     }
-    store<u8>(b + <usize>i, c);
+    const cp = decodeAt(p, n, i);
+    const len = cpLen;
+    const m = caseMap(cp, upper);
+    if (m == cp) {
+      memory.copy(w, p + <usize>i, <usize>len);
+      w += <usize>len;
+    } else {
+      w = putUtf8(w, m);
+    }
+    i += len;
   }
-  return makeString(b, n);
+  return makeString(b, <i32>(w - b));
 }
 
 export function opa_bi_lower(s: usize): usize { return mapCase(s, false); }
