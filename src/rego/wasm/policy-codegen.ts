@@ -67,6 +67,7 @@ export const RUNTIME_FUNCTIONS = {
 
 export type RuntimeName = keyof typeof RUNTIME_FUNCTIONS;
 
+const MAX_CAPACITY_HINT = 4096;
 const TYPE_ARRAY = 5;
 const TYPE_OBJECT = 6;
 const TYPE_SET = 7;
@@ -239,7 +240,8 @@ class FunctionCompiler {
         b.call(rt('nmp_len')).op(Op.i64ExtendI32U).call(rt('nmp_int')).set(this.local(s.stmt.target));
         break;
       case 'MakeArrayStmt':
-        b.i32(s.stmt.capacity).call(rt('nmp_array')).set(this.local(s.stmt.target));
+        // Only a size hint: bounded so a hostile plan cannot ask for gigabytes up front.
+        b.i32(Math.min(s.stmt.capacity, MAX_CAPACITY_HINT)).call(rt('nmp_array')).set(this.local(s.stmt.target));
         break;
       case 'MakeNullStmt':
         b.call(rt('nmp_null')).set(this.local(s.stmt.target));
