@@ -239,16 +239,16 @@ class ReferenceVisitor {
     }
   }
 
+  /**
+   * `with` may replace input, base data, whole rule documents and packages; replacing part of a
+   * rule's document or a function is not supported (OPA rejects the former too).
+   */
   withTarget(target: Term, loc: Loc): void {
-    if (target.kind !== 'ref' || target.head.kind !== 'var' || target.head.name !== 'data') {
-      if (target.kind === 'var' && target.name === 'data' && groupsUnder(this.tree).length > 0) {
-        this.diagnostics.add(CheckCodes.withOnRule, 'with data replaces documents produced by rules; only base data paths can be replaced', loc);
-      }
-      return;
-    }
+    if (target.kind !== 'ref' || target.head.kind !== 'var' || target.head.name !== 'data') return;
     const hit = walkDataRef(this.tree, target.path);
-    if (hit.kind !== 'base') {
-      this.diagnostics.add(CheckCodes.withOnRule, `with ${['data', ...target.path.map((p) => (p.kind === 'string' ? p.value : '?'))].join('.')} replaces a document produced by rules; only base data paths can be replaced`, loc);
+    if (hit.kind === 'group' && (hit.consumed < target.path.length || hit.group.kind === 'function')) {
+      const what = hit.group.kind === 'function' ? `the function ${hit.group.path.join('.')}` : `part of the rule document ${hit.group.path.join('.')}`;
+      this.diagnostics.add(CheckCodes.withOnRule, `with cannot replace ${what}`, loc);
     }
   }
 

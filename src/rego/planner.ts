@@ -14,7 +14,7 @@ import { makeDiagnostic, type Diagnostic } from './diagnostics.js';
 import { CheckCodes } from './check/check-codes.js';
 import { neededVars, mentionedVars } from './check/order-body.js';
 import { groupKey, type CheckedClause, type CheckedDefinition, type CheckedProgram, type RuleGroup } from './check/program.js';
-import { buildRuleTree, hasValueRules, walkDataRef, type RuleTreeNode } from './check/rule-tree.js';
+import { buildRuleTree, hasValueRules, walkDataRef, type Overrides, type RuleTreeNode } from './check/rule-tree.js';
 import {
   DATA_LOCAL, FIRST_FREE_LOCAL, INPUT_LOCAL,
   type Block, type BuiltinFunc, type Func, type Local, type Operand, type Plan, type Policy, type Stmt,
@@ -35,6 +35,8 @@ interface Env {
   /** The local holding `input` / `data` for this point of the body (changes after a `with`). */
   readonly input: Local;
   readonly data: Local;
+  /** Rule documents replaced by an enclosing `with data…`; rules planned under them are variants. */
+  readonly overrides: Overrides;
 }
 
 type Cont = (env: Env, out: Stmt[]) => void;
@@ -78,8 +80,8 @@ export function planProgram(program: CheckedProgram, entrypoints: readonly strin
 }
 
 /** OPA's naming: `g0.data.<path>` for the function computing a rule group. */
-export function funcNameOf(path: readonly string[]): string {
-  return `g0.data.${path.join('.')}`;
+export function funcNameOf(path: readonly string[], generation = 0): string {
+  return `g${generation}.data.${path.join('.')}`;
 }
 
 class Planner {
@@ -87,8 +89,10 @@ class Planner {
   readonly #stringIndex = new Map<string, number>();
   readonly #builtins = new Set<string>();
   readonly #funcs = new Map<string, Func>();
-  readonly #queue: RuleGroup[] = [];
+  readonly #queue: { group: RuleGroup; overrides: Overrides; generation: number }[] = [];
   readonly #queued = new Set<string>();
+  /** Sets of replaced documents → generation number; the empty set is generation 0. */
+  readonly #generations = new Map<string, number>([['', 0]]);
   readonly #tree: RuleTreeNode;
   #nextLocal: Local = FIRST_FREE_LOCAL;
 
@@ -141,18 +145,34 @@ class Planner {
     return t;
   }
 
-  funcFor(group: RuleGroup): string {
-    const key = groupKey(group.path);
-    if (!this.#queued.has(key)) {
-      this.#queued.add(key);
-      this.#queue.push(group);
+  /**
+   * The function computing `group` for the given replaced documents. Without replacements it is
+   * OPA's `g0.data.<path>`; each distinct set of replacements gets its own generation `g<n>`, whose
+   * functions read replaced documents from the data local instead of evaluating their rules.
+   */
+  funcFor(group: RuleGroup, overrides: Overrides): string {
+    const generation = this.generation(overrides);
+    const name = funcNameOf(group.path, generation);
+    if (!this.#queued.has(name)) {
+      this.#queued.add(name);
+      this.#queue.push({ group, overrides, generation });
     }
-    return funcNameOf(group.path);
+    return name;
+  }
+
+  generation(overrides: Overrides): number {
+    const key = [...overrides].sort().join('\n');
+    let generation = this.#generations.get(key);
+    if (generation === undefined) {
+      generation = this.#generations.size;
+      this.#generations.set(key, generation);
+    }
+    return generation;
   }
 
   drainQueue(): void {
-    for (let group = this.#queue.shift(); group !== undefined; group = this.#queue.shift()) {
-      this.#funcs.set(funcNameOf(group.path), this.planGroup(group));
+    for (let item = this.#queue.shift(); item !== undefined; item = this.#queue.shift()) {
+      this.#funcs.set(funcNameOf(item.group.path, item.generation), this.planGroup(item.group, item.overrides, item.generation));
     }
   }
 
@@ -167,7 +187,7 @@ class Planner {
     if (hit.kind === 'node' && (hit.consumed < path.length || !hasValueRules(hit.node))) return undefined;
     this.#nextLocal = FIRST_FREE_LOCAL;
     const out: Stmt[] = [];
-    const env: Env = { vars: new Map(), input: INPUT_LOCAL, data: DATA_LOCAL };
+    const env: Env = { vars: new Map(), input: INPUT_LOCAL, data: DATA_LOCAL, overrides: new Set() };
     this.planDataRef(path, env, out, loc, (value, _env, o) => {
       const result = this.toLocal(value, o, loc);
       const obj = this.alloc();
@@ -178,13 +198,13 @@ class Planner {
     return { name: segments.join('/'), blocks: [{ stmts: out }] };
   }
 
-  planGroup(group: RuleGroup): Func {
+  planGroup(group: RuleGroup, overrides: Overrides, generation: number): Func {
     this.#nextLocal = FIRST_FREE_LOCAL;
     const params: Local[] = [INPUT_LOCAL, DATA_LOCAL];
     for (let i = 0; i < group.arity; i++) params.push(this.alloc());
     const ret = this.alloc();
     const blocks: Block[] = [];
-    const env: Env = { vars: new Map(), input: INPUT_LOCAL, data: DATA_LOCAL };
+    const env: Env = { vars: new Map(), input: INPUT_LOCAL, data: DATA_LOCAL, overrides };
     const loc = group.loc;
     switch (group.kind) {
       case 'complete':
@@ -239,7 +259,7 @@ class Planner {
         assertNever(group.kind, 'rule kind');
     }
     blocks.push({ stmts: [this.stmt('ReturnLocalStmt', { source: ret }, loc)] });
-    return { name: funcNameOf(group.path), params, return: ret, blocks, path: ['g0', ...group.path] };
+    return { name: funcNameOf(group.path, generation), params, return: ret, blocks, path: [`g${generation}`, ...group.path] };
   }
 
   /**
@@ -325,12 +345,25 @@ class Planner {
           o.push(this.stmt('AssignVarStmt', { source: local(e.data), target: savedData }, w.loc));
         }
       }
+      // Rule documents a `with data…` replaces are read from the data local inside the expression.
+      const overrides = new Set(e.overrides);
+      for (const w of expr.with) {
+        if (w.target.kind === 'var' && w.target.name === 'data') overrides.add('');
+        if (w.target.kind !== 'ref' || w.target.head.kind !== 'var' || w.target.head.name !== 'data') continue;
+        const hit = walkDataRef(this.#tree, w.target.path, e.overrides);
+        if (hit.kind === 'group' && (hit.consumed < w.target.path.length || hit.group.kind === 'function')) {
+          throw new PlanError(w.loc, 'with cannot replace part of a rule document or a function');
+        }
+        if (hit.kind !== 'base') {
+          overrides.add(w.target.path.map((p) => (p.kind === 'string' ? p.value : '')).join('.'));
+        }
+      }
       const nest = (j: number, o2: Stmt[]): void => {
         const w = expr.with[j];
         const op = ops[j];
         if (w === undefined || op === undefined) {
-          this.planExpr(expr, e, o2, (e3, o3) => {
-            next({ ...e3, input: savedInput ?? e3.input, data: savedData ?? e3.data }, o3);
+          this.planExpr(expr, { ...e, overrides }, o2, (e3, o3) => {
+            next({ ...e3, input: savedInput ?? e3.input, data: savedData ?? e3.data, overrides: e.overrides }, o3);
           });
           return;
         }
@@ -675,7 +708,7 @@ class Planner {
       if (operator.startsWith('data.')) {
         const group = this.program.groups.get(operator.slice('data.'.length));
         if (group === undefined || group.kind !== 'function') throw new PlanError(loc, `${operator} is not a function`);
-        const func = this.funcFor(group);
+        const func = this.funcFor(group, e.overrides);
         o.push(this.stmt('CallStmt', { func, args: [local(e.input), local(e.data), ...ops], result }, loc));
       } else {
         if (lookupBuiltin(operator) === undefined) throw new PlanError(loc, `unknown function ${operator}`);
@@ -730,17 +763,17 @@ class Planner {
    * merged over the base data at the same path; anything else is base data.
    */
   planDataRef(path: readonly Term[], env: Env, out: Stmt[], loc: Loc, k: ValueCont): void {
-    const hit = walkDataRef(this.#tree, path);
+    const hit = walkDataRef(this.#tree, path, env.overrides);
     switch (hit.kind) {
       case 'group': {
         if (hit.group.kind === 'function') throw new PlanError(loc, `function ${hit.group.path.join('.')} must be called`);
         const result = this.alloc();
-        out.push(this.stmt('CallStmt', { func: this.funcFor(hit.group), args: [local(env.input), local(env.data)], result }, loc));
+        out.push(this.stmt('CallStmt', { func: this.funcFor(hit.group, env.overrides), args: [local(env.input), local(env.data)], result }, loc));
         this.walkPath(result, path, hit.consumed, env, out, k);
         return;
       }
       case 'node': {
-        if (!hasValueRules(hit.node)) {
+        if (!hasValueRules(hit.node, env.overrides)) {
           this.walkPath(env.data, path, 0, env, out, k);
           return;
         }
@@ -780,19 +813,20 @@ class Planner {
     for (const name of [...node.children.keys()].sort()) {
       const child = node.children.get(name) as RuleTreeNode;
       const key: Operand = { type: 'string_index', value: this.str(name) };
+      // Replaced documents come from the base data merged in by materialize().
+      if (!hasValueRules(child, env.overrides)) continue;
       if (child.group) {
-        if (child.group.kind === 'function') continue;
         // An undefined rule is absent from its package's document.
         const value = this.alloc();
         out.push(this.stmt('BlockStmt', {
           blocks: [{
             stmts: [
-              this.stmt('CallStmt', { func: this.funcFor(child.group), args: [local(env.input), local(env.data)], result: value }, loc),
+              this.stmt('CallStmt', { func: this.funcFor(child.group, env.overrides), args: [local(env.input), local(env.data)], result: value }, loc),
               this.stmt('ObjectInsertStmt', { key, value: local(value), object: obj }, loc),
             ],
           }],
         }, loc));
-      } else if (hasValueRules(child)) {
+      } else {
         const sub = this.virtualDocument(child, env, out, loc);
         out.push(this.stmt('ObjectInsertStmt', { key, value: local(sub), object: obj }, loc));
       }

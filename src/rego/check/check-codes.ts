@@ -27,7 +27,7 @@ export const CheckCodes = {
   varRedeclared: 'var_redeclared',
   /** A `with` target that is not input/data or a constant path into them. */
   invalidWithTarget: 'invalid_with_target',
-  /** `with` replacing a document produced by rules (only base data and input can be replaced). */
+  /** `with` replacing part of a rule's document, or a function (whole rule documents are fine). */
   withOnRule: 'with_on_rule_unsupported',
   /** A function referenced as a value instead of being called. */
   functionAsValue: 'function_used_as_value',

@@ -35,9 +35,25 @@ export function groupsUnder(node: RuleTreeNode, out: RuleGroup[] = []): RuleGrou
   return out;
 }
 
-/** True when the node or something below it is a rule that is part of the data document (not a function). */
-export function hasValueRules(node: RuleTreeNode): boolean {
-  return groupsUnder(node).some((g) => g.kind !== 'function');
+/**
+ * Documents replaced by `with data.<path> as …` for the expression being planned, by dotted path.
+ * Under a replaced path the rules are not evaluated: the replacement sits in the data local.
+ */
+export type Overrides = ReadonlySet<string>;
+
+const NO_OVERRIDES: Overrides = new Set();
+
+const pathKey = (path: readonly string[]): string => path.join('.');
+
+/**
+ * True when the node or something below it is a rule that is part of the data document (not a
+ * function) and not replaced by a `with`.
+ */
+export function hasValueRules(node: RuleTreeNode, overrides: Overrides = NO_OVERRIDES): boolean {
+  if (overrides.has(pathKey(node.path))) return false;
+  if (node.group) return node.group.kind !== 'function';
+  for (const child of node.children.values()) if (hasValueRules(child, overrides)) return true;
+  return false;
 }
 
 export type DataRefTarget =
@@ -49,10 +65,11 @@ export type DataRefTarget =
   | { readonly kind: 'base'; readonly consumed: number };
 
 /** Follows a `data` ref's constant prefix through the tree. */
-export function walkDataRef(root: RuleTreeNode, path: readonly Term[]): DataRefTarget {
+export function walkDataRef(root: RuleTreeNode, path: readonly Term[], overrides: Overrides = NO_OVERRIDES): DataRefTarget {
   let node = root;
   let i = 0;
   for (;;) {
+    if (overrides.has(pathKey(node.path))) return { kind: 'base', consumed: i };
     if (node.group) return { kind: 'group', group: node.group, consumed: i };
     const seg = path[i];
     if (seg === undefined) return { kind: 'node', node, consumed: i };

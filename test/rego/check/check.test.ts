@@ -52,8 +52,8 @@ const negative: readonly Case[] = [
   { name: 'a variable declared twice', src: 'package t\np if { x := 1; x := 2 }', want: ['var_redeclared@policy.rego:2:16'] },
   { name: 'a variable declared after it was used', src: 'package t\np if { x > 0; x := 2 }', want: ['var_redeclared@policy.rego:2:15'] },
   { name: 'with on something that is not input or data', src: 'package t\np if { true with foo as 1 }', want: ['invalid_with_target@policy.rego:2:18'] },
-  { name: 'with replacing a rule', src: 'package t\nq := 1\np if { q with data.t.q as 2 }', want: ['with_on_rule_unsupported@policy.rego:3:10'] },
-  { name: 'with replacing a package that holds rules', src: 'package t\nq := 1\np if { true with data.t as {} }', want: ['with_on_rule_unsupported@policy.rego:3:13'] },
+  { name: 'with replacing part of a rule document', src: 'package t\nq := {"a": 1}\np if { q with data.t.q.a as 2 }', want: ['with_on_rule_unsupported@policy.rego:3:10'] },
+  { name: 'with replacing a function', src: 'package t\nf(x) := x\np if { f(1) with data.t.f as 2 }', want: ['with_on_rule_unsupported@policy.rego:3:13'] },
   { name: 'a function used as a value', src: 'package t\nf(x) := 1\np := f', want: ['function_used_as_value@policy.rego:3:6'] },
   { name: 'an import alias that shadows a rule', src: 'package t\nimport data.x.p\np := 1', want: ['import_conflict@policy.rego:2:1'] },
 ];
@@ -107,6 +107,7 @@ describe('semantic checks', () => {
       ['the relational form of a built-in', 'package t\np := n if count([1], n)'],
       ['functions of another package through an import alias', 'package t\nimport data.lib\np if lib.f(1)'],
       ['with on base data and input', 'package t\nq := 1\np if { q with data.cfg.x as 2 with input.a as 1 }'],
+      ['with replacing a rule document or a package', 'package t\nq := 1\np if { q with data.t.q as 2 }\nr if { q with data.t as {} }'],
       ['shadowing with := in a comprehension', 'package t\np if { x := 1; y := [x | x := 2]; y[0] == 2; x == 1 }'],
       ['some-declared variables in several bodies', 'package t\np if { some i; input.xs[i] }\nq if { some i; input.ys[i] }'],
       ['else chains on functions', 'package t\nf(x) := 1 if x > 1 else := 2'],
