@@ -214,6 +214,7 @@ export function orderBody(
 
 /** Names renamed per scope (`x#3`) are shown as written. */
 export function displayName(name: string): string {
+  if (name.startsWith('$')) return '_';
   const hash = name.indexOf('#');
   return hash < 0 ? name : name.slice(0, hash);
 }

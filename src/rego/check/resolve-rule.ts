@@ -87,7 +87,9 @@ class RuleResolver {
       if (clause.key) directNamesOfTerm(clause.key, direct);
       for (const e of clause.body) directNamesOfExpr(e, direct);
       const scope = new Scope(undefined, 0, direct);
-      // Parameters are bound on entry, each clause binds them afresh.
+      // Parameters are locals bound on entry (they shadow rules of the same name); each clause
+      // binds them afresh.
+      for (const a of rule.args) this.declare(a, scope, false);
       args = rule.args.map((a) => this.term(a, scope));
       const body = this.body(clause.body, scope);
       const value = clause.value ? this.term(clause.value, scope) : undefined;
@@ -204,7 +206,8 @@ class RuleResolver {
     });
   }
 
-  declare(pattern: Term, scope: Scope): void {
+  /** `rename` is off for parameters: every clause of a definition must see the same names. */
+  declare(pattern: Term, scope: Scope, rename = true): void {
     const vars: VarTerm[] = [];
     collectPatternVars(pattern, vars);
     for (const v of vars) {
@@ -213,11 +216,13 @@ class RuleResolver {
         this.ctx.diagnostics.add(CheckCodes.invalidAssignment, `${v.name} cannot be assigned`, v.loc);
         continue;
       }
+      // A parameter name may repeat (`f(x, x)`): both arguments must then be equal.
+      if (!rename && scope.declared.has(v.name)) continue;
       if (scope.declared.has(v.name) || scope.free.has(v.name)) {
         this.ctx.diagnostics.add(CheckCodes.varRedeclared, `var ${v.name} is declared or used above`, v.loc);
         continue;
       }
-      scope.declared.set(v.name, `${v.name}#${this.#nextScope++}`);
+      scope.declared.set(v.name, rename ? `${v.name}#${this.#nextScope++}` : v.name);
     }
   }
 

@@ -39,6 +39,8 @@ export const SEMANTICS_CASES: readonly SemanticsCase[] = [
   { name: 'functions with several definitions pick the matching one', src: pkg('f(1) := "one"\nf(2) := "two"\np := [f(1), f(2)]'), want: ['one', 'two'] },
   { name: 'a function whose bodies all fail makes the caller undefined', src: pkg('f(x) := 1 if x > 10\np := f(1)'), want: undefined },
   { name: 'function parameters destructure arrays', src: pkg('f([a, b]) := a + b\np := f([2, 3])'), want: 5 },
+  { name: 'function parameters shadow rules of the same name', src: pkg('x := 100\nf(x) := x + 1\np := f(1)'), want: 2 },
+  { name: 'a function parameter used twice must match both arguments', src: pkg('same(x, x) := true\np := [a, b] if { a := same(1, 1); b := count([y | same(1, 2); y := 1]) }'), want: [true, 0] },
   { name: 'a function with else', src: pkg('f(x) := "big" if x > 10 else := "small"\np := [f(1), f(20)]'), want: ['small', 'big'] },
   { name: 'a default function value applies when no definition matches', src: pkg('default f(_) := 0\nf(x) := 1 if x == 1\np := [f(1), f(2)]'), want: [1, 0] },
   // partial rules
