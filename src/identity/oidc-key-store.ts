@@ -57,6 +57,25 @@ function parseJwks(value: unknown): JSONWebKeySet | null {
   return { keys: keys.filter((k) => k['use'] === undefined || k['use'] === 'sig') };
 }
 
+type KeyLike = Awaited<ReturnType<JWTVerifyGetKey>>;
+
+/**
+ * jose selects the key by kid/alg/kty on every call; the answer only depends on the header, so it
+ * is remembered per (kid, alg) for the lifetime of this key set. Failures are not remembered.
+ */
+function memoizeKeySelection(select: JWTVerifyGetKey): JWTVerifyGetKey {
+  const chosen = new Map<string, KeyLike>();
+  return async (header, token) => {
+    const id = `${header.kid ?? ''}\u0000${header.alg ?? ''}`;
+    const known = chosen.get(id);
+    if (known !== undefined) return known;
+    const key = await select(header, token);
+    // Bounded by the number of keys × algorithms in one JWKS; a forged kid never gets here.
+    if (chosen.size < 256) chosen.set(id, key);
+    return key;
+  };
+}
+
 export function discoveryUrl(issuer: string): string {
   return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 }
@@ -139,7 +158,7 @@ export class OidcKeyStore {
     const fingerprint = JSON.stringify(jwks.keys);
     const changed = fingerprint !== this.keyFingerprint;
     if (changed) {
-      this.keySet = createLocalJWKSet(jwks);
+      this.keySet = memoizeKeySelection(createLocalJWKSet(jwks));
       this.keyFingerprint = fingerprint;
       this.generation += 1;
     }

@@ -1,0 +1,74 @@
+// In-process decision latency with the shipped policies compiled by the built-in compiler:
+// a repeated (cached) token and fresh RS256 tokens, against a loopback JWKS.
+// Run: node --import tsx bench/server/decision-latency.ts [iterations]
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { createAuthzService } from '../../src/cli/serve.js';
+import { buildConfig } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/shared/create-logger.js';
+
+const iterations = Number(process.argv[2] ?? 20000);
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+function p99(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length * 0.99)] ?? NaN;
+}
+
+const { privateKey, publicKey } = await generateKeyPair('RS256');
+const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' };
+let issuer = '';
+const idp = createServer((req, res) => {
+  const body = req.url === '/jwks' ? { keys: [jwk] } : { issuer, jwks_uri: `${issuer}/jwks` };
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+});
+await new Promise<void>((resolve) => { idp.listen(0, '127.0.0.1', resolve); });
+issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+
+const result = buildConfig({
+  auth: { enabled: true, admin_email: 'root@example.com', oidc: { enabled: true, issuer, client_id: 'platform' } },
+  logging: { level: 'silent' },
+}, { baseDir: process.cwd() });
+if (!result.ok) throw new Error(JSON.stringify(result.problems));
+
+async function run(label: string, level: 'silent' | 'info'): Promise<void> {
+  const sink = new Writable({ write(_c, _e, done) { done(); } });
+  const service = await createAuthzService(result.ok ? result.config : (undefined as never), { logger: createLogger(level, sink) });
+  await service.identity.keyStore?.refresh();
+  const now = Math.floor(Date.now() / 1000);
+  const sign = (i: number): Promise<string> => new SignJWT({ sub: `user-${i}`, email: `user${i}@example.com`, groups: ['data-scientists'], aud: 'platform', iss: issuer, iat: now, exp: now + 3600, scope: 'platform:read' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
+    .sign(privateKey);
+  const request = (token: string) => ({ method: 'GET', target: '/apis/models/v2/workspaces/default/models?limit=10', host: 'api.example.com', headers: { authorization: `Bearer ${token}`, 'user-agent': 'bench', accept: 'application/json' } });
+
+  const cachedToken = await sign(0);
+  for (let i = 0; i < 2000; i += 1) await service.pipeline.decide(request(cachedToken));
+  const cached: number[] = [];
+  for (let i = 0; i < iterations; i += 1) {
+    const t = process.hrtime.bigint();
+    const d = await service.pipeline.decide(request(cachedToken));
+    cached.push(Number(process.hrtime.bigint() - t) / 1000);
+    if (d.verdict.kind !== 'allow') throw new Error(`unexpected ${d.verdict.reason}`);
+  }
+  const freshCount = Math.min(iterations, 5000);
+  const tokens = await Promise.all(Array.from({ length: freshCount }, (_, i) => sign(i + 1)));
+  const fresh: number[] = [];
+  for (const token of tokens) {
+    const t = process.hrtime.bigint();
+    const d = await service.pipeline.decide(request(token));
+    fresh.push(Number(process.hrtime.bigint() - t) / 1000);
+    if (d.verdict.kind !== 'allow') throw new Error(`unexpected ${d.verdict.reason}`);
+  }
+  await service.stop();
+  const fmt = (n: number): string => n.toFixed(1);
+  process.stdout.write(`${label}: cached token median ${fmt(median(cached))} µs p99 ${fmt(p99(cached))} µs (${iterations}); fresh RS256 median ${fmt(median(fresh))} µs p99 ${fmt(p99(fresh))} µs (${freshCount})\n`);
+}
+
+await run('decision log off', 'silent');
+await run('decision log on ', 'info');
+idp.close();
