@@ -41,8 +41,11 @@ export function ensureMemory(end: usize): void {
 function growTo(end: usize): void {
   const have = memory.size();
   let need = <i32>((end + 0xffff) >> 16) - have;
-  // grow in steps of at least 1 MiB so a large parse does not grow page by page
-  const want = need < 16 ? 16 : need;
+  // grow geometrically (at least 1 MiB, else half the current size): each grow may copy the
+  // whole memory, so a large parse must not grow page by page
+  let want = have >> 1;
+  if (want < 16) want = 16;
+  if (want < need) want = need;
   if (memory.grow(want) < 0) {
     if (memory.grow(need) < 0) {
       abortWith(OOM);

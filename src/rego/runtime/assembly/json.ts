@@ -8,8 +8,8 @@
 import { alloc, heapTop, ensureMemory } from "./heap";
 import {
   T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET, NULL_V, TRUE_V, FALSE_V,
-  typeOf, boolOf, strLen, strPtr, makeString, arrLen, arrGet, makeArray, arrPush, collLen,
-  entKey, entVal, makeObject, makeSet, collPushRaw, collFinishRaw, ensureSorted, valueCompare,
+  typeOf, boolOf, strLen, strPtr, makeString, arrLen, arrGet, makeArray, collLen,
+  entKey, entVal, makeObject, makeSet, collFinishRaw, ensureSorted, valueCompare,
 } from "./values";
 import {
   N_BIG, parseNumber, numKind, numFloatSyntax, numExp, numCoef, numF64, numTextPtr, numTextLen,
@@ -29,7 +29,51 @@ let rego: bool = false;
 let depth: i32 = 0;
 const MAX_DEPTH: i32 = 10000;
 
+// Children of the collections being parsed wait on a scratch stack, so every array and object is
+// allocated once at its final size (no growth copies, no slack) when its closing bracket is seen.
+let sbuf: usize = 0;
+let scap: i32 = 0;
+let stop: i32 = 0;
+
+function spush(v: usize): void {
+  if (stop == scap) {
+    const ncap = scap << 1;
+    const nb = alloc(<usize>ncap << 2);
+    memory.copy(nb, sbuf, <usize>stop << 2);
+    sbuf = nb;
+    scap = ncap;
+  }
+  store<usize>(sbuf + (<usize>stop << 2), v);
+  stop++;
+}
+
+// Move the top `pairs` key/value pairs (or single elements when `single`) into collection c.
+function takeEntries(c: usize, base: i32, single: bool): void {
+  const n = single ? stop - base : (stop - base) >> 1;
+  const entries = load<usize>(c, 12);
+  let r = sbuf + (<usize>base << 2);
+  for (let i = 0; i < n; i++) {
+    const e = entries + <usize>i * 12;
+    const k = load<usize>(r);
+    store<usize>(e, k);
+    if (single) {
+      store<usize>(e, k, 4);
+      r += 4;
+    } else {
+      store<usize>(e, load<usize>(r, 4), 4);
+      r += 8;
+    }
+    store<u32>(e, 0, 8);
+  }
+  store<i32>(c, n, 4);
+  stop = base;
+}
+
 export function parseJSON(p: usize, len: i32, regoSyntax: bool): usize {
+  // a fresh scratch stack per parse: one left from an earlier evaluation's heap may be gone
+  scap = 256;
+  sbuf = alloc(<usize>scap << 2);
+  stop = 0;
   pp = p;
   pend = p + <usize>len;
   rego = regoSyntax;
@@ -218,17 +262,17 @@ export function putUtf8(w: usize, cp: i32): usize {
 function parseArray(): usize {
   if (++depth > MAX_DEPTH) return 0;
   pp++;
-  const a = makeArray(0);
   skipWs();
   if (pp < pend && load<u8>(pp) == 93) {
     pp++;
     depth--;
-    return a;
+    return makeArray(0);
   }
+  const base = stop;
   while (true) {
     const v = parseValue();
     if (v == 0) return 0;
-    arrPush(a, v);
+    spush(v);
     skipWs();
     if (pp >= pend) return 0;
     const c = load<u8>(pp++);
@@ -236,6 +280,11 @@ function parseArray(): usize {
     if (c == 93) break;
     return 0;
   }
+  const n = stop - base;
+  const a = makeArray(n);
+  memory.copy(load<usize>(a, 12), sbuf + (<usize>base << 2), <usize>n << 2);
+  store<i32>(a, n, 4);
+  stop = base;
   depth--;
   return a;
 }
@@ -258,7 +307,7 @@ function parseObject(): usize {
     if (!rego) return 0;
     return parseSetRest(first);
   }
-  const o = makeObject(0);
+  const base = stop;
   let k = first;
   let prev: usize = 0;
   let sorted = true;
@@ -268,7 +317,8 @@ function parseObject(): usize {
     const v = parseValue();
     if (v == 0) return 0;
     if (sorted && prev != 0 && valueCompare(prev, k) >= 0) sorted = false;
-    collPushRaw(o, k, v);
+    spush(k);
+    spush(v);
     prev = k;
     skipWs();
     if (pp >= pend) return 0;
@@ -282,14 +332,16 @@ function parseObject(): usize {
     skipWs();
     if (pp >= pend || load<u8>(pp) != 58) return 0;
   }
+  const o = makeObject((stop - base) >> 1);
+  takeEntries(o, base, false);
   collFinishRaw(o, sorted);
   depth--;
   return o;
 }
 
 function parseSetRest(first: usize): usize {
-  const s = makeSet(0);
-  collPushRaw(s, first, first);
+  const base = stop;
+  spush(first);
   let prev = first;
   let sorted = true;
   while (true) {
@@ -301,9 +353,11 @@ function parseSetRest(first: usize): usize {
     const v = parseValue();
     if (v == 0) return 0;
     if (sorted && valueCompare(prev, v) >= 0) sorted = false;
-    collPushRaw(s, v, v);
+    spush(v);
     prev = v;
   }
+  const s = makeSet(stop - base);
+  takeEntries(s, base, true);
   collFinishRaw(s, sorted);
   depth--;
   return s;

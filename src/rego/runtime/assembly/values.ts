@@ -275,8 +275,8 @@ function sortEntries(c: usize, dedupe: bool): void {
   let len = collLen(c);
   const entries = load<usize>(c, 12);
   if (len > 1) {
-    const tmp = alloc(<usize>len * ENTRY);
-    mergeSort(entries, tmp, len);
+    if (len <= 16) insertionSort(entries, len);
+    else mergeSort(entries, alloc(<usize>len * ENTRY), len);
     if (dedupe) {
       // objects keep the last duplicate (JSON), sets the first (adding a present element is a no-op)
       const keepFirst = typeOf(c) == T_SET;
@@ -294,6 +294,25 @@ function sortEntries(c: usize, dedupe: bool): void {
     }
   }
   store<u8>(c, 1, 1);
+}
+
+// In place and stable: small collections (most objects in data) need no scratch memory.
+function insertionSort(a: usize, n: i32): void {
+  for (let i = 1; i < n; i++) {
+    const e = a + <usize>i * ENTRY;
+    const k = load<usize>(e), v = load<usize>(e, 4), h = load<u32>(e, 8);
+    let j = i;
+    while (j > 0 && valueCompare(load<usize>(a + <usize>(j - 1) * ENTRY), k) > 0) {
+      memory.copy(a + <usize>j * ENTRY, a + <usize>(j - 1) * ENTRY, ENTRY);
+      j--;
+    }
+    if (j != i) {
+      const d = a + <usize>j * ENTRY;
+      store<usize>(d, k);
+      store<usize>(d, v, 4);
+      store<u32>(d, h, 8);
+    }
+  }
 }
 
 function mergeSort(a: usize, tmp: usize, n: i32): void {
