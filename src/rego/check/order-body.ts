@@ -2,7 +2,7 @@
 // bound before it is read, as OPA does (source order is kept wherever it is already safe).
 // Variables nothing can bind are reported as `unsafe_var`.
 
-import type { Body, Expr, Loc, Term } from '../ast.js';
+import type { Expr, Loc, Term } from '../ast.js';
 import { assertNever } from '../ast.js';
 import type { DiagnosticCollector } from '../diagnostics.js';
 import { CheckCodes } from './check-codes.js';
@@ -83,7 +83,7 @@ interface Analysis {
   readonly binds: ReadonlySet<string>;
 }
 
-function analyse(expr: Expr, body: Body, captures: Captures): Analysis {
+function analyse(expr: Expr, captures: Captures): Analysis {
   const withNeeds = new Set<string>();
   for (const w of expr.with) mentionedVars(w.value, captures, withNeeds);
   const plus = (s: Set<string>): Set<string> => { for (const v of withNeeds) s.add(v); return s; };
@@ -110,18 +110,10 @@ function analyse(expr: Expr, body: Body, captures: Captures): Analysis {
       return { needs: [plus(needs)], binds };
     }
     case 'not': {
-      // Ref-path variables that appear nowhere else are local to the negation (`not p[_]`);
-      // every other variable must be bound first.
-      const mentioned = new Set<string>();
-      mentionedVars(expr.term, captures, mentioned);
-      const outputs = new Set<string>();
-      refOutputVars(expr.term, outputs);
-      const elsewhere = new Set<string>();
-      for (const other of body) {
-        if (other === expr) continue;
-        for (const v of exprMentions(other, captures)) elsewhere.add(v);
-      }
-      const needs = new Set([...mentioned].filter((v) => !(outputs.has(v) && !elsewhere.has(v))));
+      // As in OPA, every variable under `not` must be bound by a non-negated expression first:
+      // `not input.xs[_] == 2` is unsafe (write a helper rule and negate that).
+      const needs = new Set<string>();
+      mentionedVars(expr.term, captures, needs);
       return { needs: [plus(needs)], binds: new Set() };
     }
     case 'some-decl':
@@ -148,26 +140,6 @@ function analyse(expr: Expr, body: Body, captures: Captures): Analysis {
   }
 }
 
-function exprMentions(expr: Expr, captures: Captures): Set<string> {
-  const out = new Set<string>();
-  for (const w of expr.with) mentionedVars(w.value, captures, out);
-  switch (expr.kind) {
-    case 'term': case 'not': mentionedVars(expr.term, captures, out); break;
-    case 'some-decl': break;
-    case 'some-in':
-      if (expr.key) mentionedVars(expr.key, captures, out);
-      mentionedVars(expr.value, captures, out);
-      mentionedVars(expr.collection, captures, out);
-      break;
-    case 'every':
-      mentionedVars(expr.domain, captures, out);
-      for (const c of captures.get(expr) ?? []) out.add(c);
-      break;
-    default: assertNever(expr, 'expression');
-  }
-  return out;
-}
-
 /**
  * Orders `body` given the variables bound on entry; checks that the head terms only use bound
  * variables. Reports each unsafe variable once, at its first occurrence.
@@ -180,7 +152,7 @@ export function orderBody(
   diagnostics: DiagnosticCollector,
 ): Expr[] {
   const bound = new Set(boundOnEntry);
-  const pending = body.map((expr) => ({ expr, analysis: analyse(expr, body, captures) }));
+  const pending = body.map((expr) => ({ expr, analysis: analyse(expr, captures) }));
   const ordered: Expr[] = [];
   const isReady = (needs: ReadonlySet<string>): boolean => [...needs].every((v) => bound.has(v));
   for (;;) {
