@@ -64,6 +64,7 @@ reason := "endpoint_denied" if {
 	not scopes_satisfied
 } else := "no_role" if {
 	count(effective_roles) == 0
+	count(endpoint.permissions) > 0
 } else := "permission_missing" if {
 	not permissions_satisfied
 } else := "role"
@@ -189,7 +190,7 @@ granted_permissions contains permission if {
 	some permission in data.authz.roles[role].permissions
 }
 
-# An empty permission list admits any authenticated caller.
+# An empty permission list admits any authenticated caller, with or without a role here (§8.5 rule 5).
 permissions_satisfied if {
 	every permission in endpoint.permissions {
 		permission in granted_permissions

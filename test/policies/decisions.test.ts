@@ -36,6 +36,7 @@ interface DecisionCase {
 
 interface DecisionTable {
   readonly config: { readonly admin_email: string; readonly default_workspace: string; readonly public_paths: readonly string[] };
+  readonly extraData: readonly string[];
   readonly members: ReadonlyMap<string, string>;
   readonly identities: ReadonlyMap<string, Identity>;
   readonly cases: readonly DecisionCase[];
@@ -49,7 +50,7 @@ describe('authz policy decisions (compiled to Wasm, evaluated with opa-wasm)', (
 
   before(async () => {
     const wasm = await compileShippedPolicy();
-    const staticData = await loadStaticData(SHIPPED_DATA_FILES);
+    const staticData = await loadStaticData([...SHIPPED_DATA_FILES, ...table.extraData.map((file) => join(HERE, file))]);
     const knownRoles = new Set(staticData.roles.keys());
     for (const [variant, file] of table.members) {
       const parsed = parseMembersText(await readFile(join(HERE, file), 'utf8'), 'yaml', { knownRoles });
@@ -197,7 +198,8 @@ function loadTable(file: string): DecisionTable {
     });
   });
 
-  return { config: { admin_email: adminEmail, default_workspace: defaultWorkspace, public_paths: publicPaths }, members, identities, cases };
+  const extraData = strings(raw['extra_data'] ?? [], 'extra_data');
+  return { config: { admin_email: adminEmail, default_workspace: defaultWorkspace, public_paths: publicPaths }, extraData, members, identities, cases };
 }
 
 function strings(value: unknown, where: string): string[] {
