@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { Writable } from 'node:stream';
 import { DecisionPipeline, type AuthzRequest, type Decision } from '../../src/authz/decision-pipeline.js';
 import { VERDICT_STATUS } from '../../src/authz/verdict.js';
 import { buildConfig } from '../../src/config/load-config.js';
@@ -112,6 +113,23 @@ describe('authz: decision pipeline', () => {
     const withOidc = new TableEngine(allow());
     await pipeline(withOidc, { trust_principal_headers: true, oidc: { enabled: true, issuer: 'http://127.0.0.1:1' } }).decide(request({ headers }));
     assert.equal(withOidc.inputs[0]?.principal_id, null);
+  });
+
+  it('writes one decision log line with the decision id and never the token or cookie', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
+    const result = buildConfig({ auth: { enabled: true, allow_unsigned_jwt: true } }, { baseDir: '/' });
+    if (!result.ok) assert.fail('config');
+    const { authenticator } = createIdentityStage(result.config.auth, { clock: () => now });
+    const logged = new DecisionPipeline({ authEnabled: true, authenticator, engine: new TableEngine(allow()), logger: createLogger('info', sink), newDecisionId: () => 'd-42' });
+    await logged.decide(request());
+    assert.equal(lines.length, 1);
+    const entry = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    assert.equal(entry['decision_id'], 'd-42');
+    assert.equal(entry['reason'], 'role');
+    assert.equal(entry['principal_id'], 'dev@example.com');
+    assert.ok(!(lines[0] ?? '').includes(token.slice(0, 20)));
+    assert.ok(!(lines[0] ?? '').includes('s=1'));
   });
 
   describe('with auth disabled', () => {

@@ -188,16 +188,23 @@ describe('integration: IdP availability', () => {
     }
   });
 
-  it('is not ready while the IdP is down at start, then becomes ready when it comes up', async () => {
+  it('is not ready while the IdP is down at start, then becomes ready (and Watch says so) when it comes up', async () => {
     const provider = await TestOidcProvider.create();
     const server = await start(serverConfig(provider.issuer));
     const client = new ExtAuthzClient(server.grpcPort);
     try {
       assert.equal(at(await client.healthCheck(), 'status'), 2);
+      const statuses: unknown[] = [];
+      let sawServing = (): void => {};
+      const serving = new Promise<void>((resolve) => { sawServing = resolve; });
+      const watch = client.watchHealth((s) => { statuses.push(s); if (s === 1) sawServing(); });
       const ready = await fetch(`http://127.0.0.1:${server.httpPort}/readyz`);
       assert.equal(ready.status, 503);
       await provider.start();
       await server.service.identity.keyStore?.whenReady();
+      await serving;
+      watch.cancel();
+      assert.deepEqual(statuses, [2, 1]);
       assert.equal(at(await client.healthCheck(), 'status'), 1);
       assert.equal((await fetch(`http://127.0.0.1:${server.httpPort}/readyz`)).status, 200);
       const res = await client.check({ headers: { authorization: `Bearer ${await provider.accessToken()}` } });

@@ -82,6 +82,16 @@ export class ExtAuthzClient {
     return this.call(this.health, 'Check', { service });
   }
 
+  /** Opens a Health/Watch stream and collects the statuses it sends. */
+  watchHealth(onStatus: (status: unknown) => void): { cancel(): void } {
+    const method = (this.health as unknown as Record<string, (req: unknown) => NodeJS.EventEmitter & { cancel(): void }>)['Watch'];
+    if (method === undefined) throw new Error('no Watch');
+    const call = method.call(this.health, { service: '' });
+    call.on('data', (msg: unknown) => { onStatus(at(msg, 'status')); });
+    call.on('error', () => { /* cancellation ends the stream with CANCELLED */ });
+    return call;
+  }
+
   /** Sends `request` after replacing `placeholder`'s bytes on the wire with `bytes` of the same length. */
   checkWithRawBytes(request: unknown, placeholder: string, bytes: Buffer): Promise<unknown> {
     const serializers = root.envoy.service.auth.v3.Authorization.service['Check'];
