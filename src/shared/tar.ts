@@ -135,6 +135,14 @@ export function readTar(tar: Uint8Array, limits: TarLimits = DEFAULT_TAR_LIMITS)
       }
       case 0x67: // global PAX header: nothing in it matters for bundles
         continue;
+      case 0x4c: { // GNU long name for the next entry (GNU tar's default format)
+        try {
+          paxPath = cString(data);
+        } catch {
+          return fail('tar_malformed', 'long name is not UTF-8');
+        }
+        continue;
+      }
       case 0x35: // directory
         paxPath = undefined;
         continue;

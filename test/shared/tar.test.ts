@@ -113,6 +113,19 @@ describe('tar', () => {
     assert.equal(res.code, 'tar_malformed');
   });
 
+  it('takes the entry name from a GNU long-name entry', () => {
+    const path = `${'g'.repeat(130)}/data.json`;
+    const res = readTar(archive(file('././@LongLink', `${path}\0`, 'L'), file('trunc', '{}')));
+    assert.ok(res.ok);
+    assert.deepEqual(res.entries.map((e) => e.path), [path]);
+  });
+
+  it('applies the long-name check for path traversal too', () => {
+    const res = readTar(archive(file('././@LongLink', '../../etc/passwd\0', 'L'), file('ok', 'x')));
+    assert.ok(!res.ok);
+    assert.equal(res.code, 'tar_unsafe_path');
+  });
+
   it('takes the entry name from a PAX header', () => {
     const path = `${'p'.repeat(120)}/data.json`;
     const record = ` path=${path}\n`;
