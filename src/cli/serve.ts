@@ -158,6 +158,9 @@ function warnAtStart(config: Config, logger: Logger): void {
   if (config.auth.allowUnsignedJwt) {
     logger.warn('UNSIGNED TOKENS ARE ACCEPTED (auth.allow_unsigned_jwt=true): anyone can claim any identity. Development only.');
   }
+  if (config.auth.oidc.enabled && config.auth.oidc.audience === null) {
+    logger.warn('auth.oidc has neither audience nor client_id: token audiences are not checked');
+  }
   if (config.origin === 'quickstart') {
     logger.info('try a decision: nmp-authz token --email admin@example.com, then nmp-authz check --method GET --path /apis/models/v2/workspaces/default/models --token <token>');
   }

@@ -63,13 +63,15 @@ type KeyLike = Awaited<ReturnType<JWTVerifyGetKey>>;
  * jose selects the key by kid/alg/kty on every call; the answer only depends on the header, so it
  * is remembered per (kid, alg) for the lifetime of this key set. Failures are not remembered.
  */
-function memoizeKeySelection(select: JWTVerifyGetKey): JWTVerifyGetKey {
+function memoizeKeySelection(select: JWTVerifyGetKey, jwks: JSONWebKeySet): JWTVerifyGetKey {
   const chosen = new Map<string, KeyLike>();
+  // §4.2: a JWKS with a single key may omit its kid; jose would not match it to a token naming one.
+  const onlyKeyHasNoKid = jwks.keys.length === 1 && jwks.keys[0]?.kid === undefined;
   return async (header, token) => {
     const id = `${header.kid ?? ''}\u0000${header.alg ?? ''}`;
     const known = chosen.get(id);
     if (known !== undefined) return known;
-    const key = await select(header, token);
+    const key = await select(onlyKeyHasNoKid ? { ...header, kid: undefined } : header, token);
     // Bounded by the number of keys × algorithms in one JWKS; a forged kid never gets here.
     if (chosen.size < 256) chosen.set(id, key);
     return key;
@@ -158,7 +160,7 @@ export class OidcKeyStore {
     const fingerprint = JSON.stringify(jwks.keys);
     const changed = fingerprint !== this.keyFingerprint;
     if (changed) {
-      this.keySet = memoizeKeySelection(createLocalJWKSet(jwks));
+      this.keySet = memoizeKeySelection(createLocalJWKSet(jwks), jwks);
       this.keyFingerprint = fingerprint;
       this.generation += 1;
     }

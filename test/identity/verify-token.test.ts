@@ -140,6 +140,14 @@ describe('identity: token verification against a loopback JWKS', () => {
     assert.equal(code(await s.verifier.verify(await idp.sign({ sub: 'u', aud: 'platform' }, { key: key2 }))), 'algorithm_not_allowed');
   });
 
+  it('accepts tokens with or without a kid when the JWKS holds one key without a kid', async () => {
+    const { kid: _kid, ...anonymous } = key1.publicJwk;
+    idp.keys = [{ ...key1, publicJwk: anonymous }];
+    const s = await stage();
+    assert.equal(code(await s.verifier.verify(await idp.sign({ sub: 'u', aud: 'platform' }))), 'ok');
+    assert.equal(code(await s.verifier.verify(await idp.sign({ sub: 'v', aud: 'platform' }, { header: { kid: undefined } }))), 'ok');
+  });
+
   it('refuses a token with a tampered payload', async () => {
     const s = await stage();
     const [h, , sig] = (await idp.sign({ sub: 'u', aud: 'platform' })).split('.');
