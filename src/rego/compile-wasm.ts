@@ -41,6 +41,8 @@ export interface WasmBackendOptions {
   /** Built-ins the runtime lacks that may be called on the host; defaults to the SDK's own six. */
   readonly isHostBuiltin?: (name: string) => boolean;
   readonly runtime?: Uint8Array;
+  /** Keep function names in the module (a `name` section) for profiling. */
+  readonly debugNames?: boolean;
 }
 
 /** The built-in table marks which built-ins the policy loader supplies on the host. */
@@ -54,7 +56,10 @@ export type LinkPlanResult =
 
 /** Links an IR policy, reporting every problem found in the plan. */
 export function linkPlan(policy: Policy, options: WasmBackendOptions = {}): LinkPlanResult {
-  return linkPolicy(options.runtime ?? loadRuntime(), policy, { isHostBuiltin: options.isHostBuiltin ?? isHostBuiltin });
+  return linkPolicy(options.runtime ?? loadRuntime(), policy, {
+    isHostBuiltin: options.isHostBuiltin ?? isHostBuiltin,
+    debugNames: options.debugNames === true,
+  });
 }
 
 /** Links an IR policy; throws WasmCompileError with every problem found in the plan. */

@@ -28,6 +28,7 @@ import {
   type Export,
   type FuncType,
   functionImportCount,
+  functionNamesPayload,
   I32,
   I64,
   i32ConstExpr,
@@ -43,6 +44,8 @@ export const SDK_HOST_BUILTINS: ReadonlySet<string> = new Set([
 export interface LinkOptions {
   /** Whether a built-in the runtime lacks may be called through the host (`opa_builtinN`). */
   readonly isHostBuiltin?: (name: string) => boolean;
+  /** Adds a `name` section so profilers show runtime exports and generated functions by name. */
+  readonly debugNames?: boolean;
 }
 
 export type LinkResult =
@@ -186,24 +189,32 @@ export function linkPolicy(runtime: Uint8Array, policy: Policy, options: LinkOpt
     extraString: (text) => extraStrings.get(text),
   };
 
+  const names = new Map<number, string>();
+  if (options.debugNames === true) {
+    let i = 0;
+    for (const imp of m.imports) if (imp.desc.kind === 'func') names.set(i++, `${imp.module}.${imp.name}`);
+    for (const e of m.exports) if (e.kind === EXPORT_FUNC) names.set(e.index, e.name);
+  }
   const i32s = (n: number): FuncType => ({ params: Array<number>(n).fill(I32), results: [I32] });
-  const add = (type: FuncType, body: Uint8Array): number => {
+  const add = (name: string, type: FuncType, body: Uint8Array): number => {
     m.functions.push(internType(m, type));
     m.code.push(body);
-    return importedFuncs + m.functions.length - 1;
+    const index = importedFuncs + m.functions.length - 1;
+    names.set(index, name);
+    return index;
   };
-  add(i32s(1), compileStringFunction(env));
-  for (const plan of policy.plans.plans) add(i32s(2), compilePlanFunction(env, plan, diagnostics));
+  add('$str', i32s(1), compileStringFunction(env));
+  for (const plan of policy.plans.plans) add(`plan:${plan.name}`, i32s(2), compilePlanFunction(env, plan, diagnostics));
   for (const f of funcs) {
     const info = funcIndex.get(f.name);
     if (info === undefined || info.index !== importedFuncs + m.functions.length) continue;
-    add(i32s(f.params.length), compileFuncFunction(env, f, info.memoSlot, diagnostics));
+    add(f.name, i32s(f.params.length), compileFuncFunction(env, f, info.memoSlot, diagnostics));
   }
-  add(i32s(3), compileDispatchFunction(env));
-  const opaEval = add(i32s(7), compileOpaEvalFunction(env));
-  const ctxEval = add(i32s(1), compileCtxEvalFunction(env));
-  const entrypoints = add(i32s(0), compileNameTableFunction(env, layout.entrypointNames.map((r, id) => ({ ...r, id }))));
-  const builtins = add(i32s(0), compileNameTableFunction(env, hostBuiltins.map(([, id], i) => ({ ...(layout.builtinNames[i] as { ptr: number; len: number }), id }))));
+  add('$dispatch', i32s(3), compileDispatchFunction(env));
+  const opaEval = add('opa_eval', i32s(7), compileOpaEvalFunction(env));
+  const ctxEval = add('eval', i32s(1), compileCtxEvalFunction(env));
+  const entrypoints = add('entrypoints', i32s(0), compileNameTableFunction(env, layout.entrypointNames.map((r, id) => ({ ...r, id }))));
+  const builtins = add('builtins', i32s(0), compileNameTableFunction(env, hostBuiltins.map(([, id], i) => ({ ...(layout.builtinNames[i] as { ptr: number; len: number }), id }))));
 
   if (diagnostics.length > 0) return { ok: false, diagnostics };
 
@@ -228,6 +239,7 @@ export function linkPolicy(runtime: Uint8Array, policy: Policy, options: LinkOpt
     { name: 'entrypoints', kind: EXPORT_FUNC, index: entrypoints },
     { name: 'builtins', kind: EXPORT_FUNC, index: builtins },
   ];
+  if (options.debugNames === true) m.trailingCustom = [{ name: 'name', payload: functionNamesPayload(names) }];
   return { ok: true, wasm: encodeModule(m) };
 }
 

@@ -61,6 +61,8 @@ export interface WasmModule {
   code: Uint8Array[];
   data: DataSegment[];
   hasDataCount: boolean;
+  /** Custom sections written after all others (e.g. `name` for profilers); none are read back. */
+  trailingCustom?: { readonly name: string; readonly payload: Uint8Array }[];
 }
 
 export class WasmDecodeError extends Error {
@@ -316,6 +318,14 @@ function sameList(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** A `name` section payload with function names only (subsection 1), indices ascending. */
+export function functionNamesPayload(names: ReadonlyMap<number, string>): Uint8Array {
+  const entries = [...names.entries()].sort((a, b) => a[0] - b[0]);
+  const sub = new ByteWriter().u32(entries.length);
+  for (const [index, name] of entries) sub.u32(index).name(name);
+  return new ByteWriter().byte(1).sized(sub.toBytes()).toBytes();
+}
+
 export function encodeModule(m: WasmModule): Uint8Array {
   const out = new ByteWriter(1 << 16).bytes(Uint8Array.from(MAGIC));
   const section = (id: number, body: ByteWriter | Uint8Array): void => {
@@ -389,6 +399,7 @@ export function encodeModule(m: WasmModule): Uint8Array {
     }
     section(11, w);
   }
+  for (const custom of m.trailingCustom ?? []) section(0, new ByteWriter().name(custom.name).bytes(custom.payload));
   return out.toBytes();
 }
 

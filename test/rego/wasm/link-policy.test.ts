@@ -62,6 +62,17 @@ describe('linkPolicy', () => {
     assert.equal(typeof instance.exports['opa_eval'], 'function');
   });
 
+  it('names runtime exports and generated functions for profilers only when asked', () => {
+    const policy = policyOf([]);
+    const plain = linkPolicy(buildStubRuntime(), policy);
+    const named = linkPolicy(buildStubRuntime(), policy, { debugNames: true });
+    assert.ok(plain.ok && named.ok);
+    assert.ok(wasmApi.validate(named.wasm));
+    const text = Buffer.from(named.wasm).toString('latin1');
+    for (const name of ['plan:authz/allow', '$str', 'opa_eval', 'nmp_get', 'env.opa_abort']) assert.ok(text.includes(name), name);
+    assert.ok(!Buffer.from(plain.wasm).toString('latin1').includes('plan:authz/allow'));
+  });
+
   it('reports a call to an unknown function with its source position', () => {
     const res = linkPolicy(buildStubRuntime(), policyOf([{ type: 'CallStmt', stmt: { func: 'g0.data.nope', args: [], result: 2, ...at } }]));
     assert.ok(!res.ok);
