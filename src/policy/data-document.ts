@@ -323,13 +323,14 @@ export function assembleData(staticData: StaticData, members: MembersDocument, o
   for (const [pattern, methods] of staticData.endpoints) endpoints[pattern] = Object.fromEntries(methods);
   const { list, index } = indexEndpoints(staticData.endpoints);
 
-  const bindings = new Map<string, Map<string, Set<string>>>();
+  // Built straight into the output objects: with a million bindings, intermediate Maps and Sets
+  // cost more time and memory than the document itself.
+  const principals = nullObject<{ workspaces: Record<string, string[]> }>();
   const bind = (principal: string, workspace: string, role: string): void => {
-    let workspaces = bindings.get(principal);
-    if (workspaces === undefined) bindings.set(principal, (workspaces = new Map()));
-    let held = workspaces.get(workspace);
-    if (held === undefined) workspaces.set(workspace, (held = new Set()));
-    held.add(role);
+    const entry = principals[principal] ?? (principals[principal] = { workspaces: nullObject<string[]>() });
+    const held = entry.workspaces[workspace];
+    if (held === undefined) entry.workspaces[workspace] = [role];
+    else if (!held.includes(role)) held.push(role);
   };
   // §8.4 defaults first, so the members data can only add to them.
   for (const [principal, workspace, role] of defaultBindings(opts)) {
@@ -362,11 +363,12 @@ export function assembleData(staticData: StaticData, members: MembersDocument, o
   }
   if (problems.length > 0) throw new DataDocumentError(problems);
 
-  const principals = nullObject<{ workspaces: Record<string, string[]> }>();
-  for (const [principal, workspaces] of bindings) {
-    const byWorkspace = nullObject<string[]>();
-    for (const [workspace, held] of workspaces) byWorkspace[workspace] = [...held].sort();
-    principals[principal] = { workspaces: byWorkspace };
+  for (const principal in principals) {
+    const workspaces = principals[principal]?.workspaces ?? {};
+    for (const workspace in workspaces) {
+      const held = workspaces[workspace];
+      if (held !== undefined && held.length > 1) held.sort();
+    }
   }
 
   return {
