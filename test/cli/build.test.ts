@@ -71,6 +71,13 @@ describe('nmp-authz build', () => {
     assert.deepEqual(policy.evaluate({ user: 'bob' }), [{ result: false }]);
   });
 
+  it('writes the same bytes when nothing changed (reproducible bundles)', async () => {
+    assert.equal((await build('-e', 'authz/allow', '-o', 'a.tar.gz', 'policy')).code, 0);
+    assert.equal((await build('-e', 'authz/allow', '-o', 'b.tar.gz', 'policy')).code, 0);
+    const [a, b] = await Promise.all([readFile(path.join(dir, 'a.tar.gz')), readFile(path.join(dir, 'b.tar.gz'))]);
+    assert.ok(a.equals(b));
+  });
+
   it('writes bundle.tar.gz by default', async () => {
     const run = await build('-e', 'authz/allow', 'policy');
     assert.equal(run.code, 0, run.stderr);
