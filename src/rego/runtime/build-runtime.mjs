@@ -40,6 +40,15 @@ const STRINGS = {
   LIT_FALSE: "false",
   LIT_NULL: "null",
   LIT_SET: "set()",
+  UTC: "UTC",
+  LOCAL: "Local",
+  DAY_SUNDAY: "Sunday",
+  DAY_MONDAY: "Monday",
+  DAY_TUESDAY: "Tuesday",
+  DAY_WEDNESDAY: "Wednesday",
+  DAY_THURSDAY: "Thursday",
+  DAY_FRIDAY: "Friday",
+  DAY_SATURDAY: "Saturday",
 };
 
 export function generateStrings() {

@@ -8,3 +8,4 @@ export * from "./builtins-collections";
 export * from "./builtins-strings";
 export * from "./builtins-encoding";
 export * from "./builtins-patterns";
+export * from "./builtins-time";
