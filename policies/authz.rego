@@ -25,6 +25,8 @@ package authz
 
 import rego.v1
 
+# A safety net: should any part of the result fail to evaluate (malformed input or data), the
+# answer is still a denial rather than an empty result.
 default allow := {
 	"allowed": false,
 	"reason": "no_endpoint",
@@ -214,8 +216,17 @@ api_scopes contains scope if {
 	contains(scope, ":")
 }
 
-# A token without API scopes is not restricted by scopes (roles still apply).
-scopes_satisfied if count(api_scopes) == 0
+# A token without API scopes is not restricted by scopes (roles still apply). Scopes sent as
+# anything but a list are a malformed input and restrict everything rather than nothing.
+scopes_satisfied if {
+	count(api_scopes) == 0
+	not scopes_malformed
+}
+
+scopes_malformed if {
+	not is_array(input.scopes)
+	input.scopes != null
+}
 
 scopes_satisfied if {
 	some scope in endpoint.scopes
