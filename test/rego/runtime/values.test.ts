@@ -80,6 +80,14 @@ describe("runtime values: order, equality, hashing", () => {
     assert.equal(rt.dump(rt.call("nmp_scan_key", s, 2)), '"b"');
   });
 
+  it("scans nothing outside a collection's bounds or in a scalar", () => {
+    assert.equal(rt.call("nmp_scan_key", v('"abc"'), 0), 0);
+    assert.equal(rt.call("nmp_scan_value", v('"abc"'), 0), 0);
+    assert.equal(rt.call("nmp_scan_value", v("[1]"), 1), 0);
+    assert.equal(rt.call("nmp_scan_key", v('{"a": 1}'), 1), 0);
+    assert.equal(rt.call("nmp_scan_value", v("{1}"), -1), 0);
+  });
+
   it("gets array elements by integral index and set elements by membership", () => {
     const a = v("[10, 20]");
     assert.equal(rt.dump(rt.call("nmp_get", a, v("1.0"))), "20");

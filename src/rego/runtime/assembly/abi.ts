@@ -95,16 +95,23 @@ export function nmp_len(v: usize): i32 {
   }
 }
 
+// Out-of-range indexes and non-collections (a string's nmp_len is its byte length) give 0.
 export function nmp_scan_key(v: usize, i: i32): usize {
+  if (v == 0 || i < 0) return 0;
   const t = typeOf(v);
-  if (t == T_ARRAY) return makeInt(i);
+  if (t == T_ARRAY) return i < arrLen(v) ? makeInt(i) : 0;
+  if (t != T_OBJECT && t != T_SET) return 0;
+  if (i >= collLen(v)) return 0;
   ensureSorted(v);
   return entKey(v, i);
 }
 
 export function nmp_scan_value(v: usize, i: i32): usize {
+  if (v == 0 || i < 0) return 0;
   const t = typeOf(v);
-  if (t == T_ARRAY) return arrGet(v, i);
+  if (t == T_ARRAY) return i < arrLen(v) ? arrGet(v, i) : 0;
+  if (t != T_OBJECT && t != T_SET) return 0;
+  if (i >= collLen(v)) return 0;
   ensureSorted(v);
   return t == T_SET ? entKey(v, i) : entVal(v, i);
 }

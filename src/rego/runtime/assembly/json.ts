@@ -625,6 +625,7 @@ const LIT_SET = memory.data<u8>([115, 101, 116, 40, 41]);
 
 // Dump to a NUL-terminated string at the top of the heap; returns its address.
 export function dumpValue(v: usize, m: i32): usize {
+  if (v == 0) v = NULL_V; // undefined has no JSON form; never dump whatever lies at address 0
   sortDeep(v);
   mode = m;
   keepFloatSyntax = true;
