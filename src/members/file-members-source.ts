@@ -63,8 +63,15 @@ export class FileMembersSource implements MembersSource {
     this.stopped = false;
     // Watch the directory, not the file: an editor's save-by-rename or a Kubernetes ConfigMap
     // update (a `..data` symlink swap) replaces the file, and a watch on the old inode goes quiet.
-    this.watcher = watch(dirname(this.path), { persistent: false }, () => this.scheduleReload());
-    this.watcher.on('error', (error: Error) => this.onError(new MembersError('members_unreadable', `watching ${this.path}: ${error.message}`)));
+    try {
+      this.watcher = watch(dirname(this.path), { persistent: false }, () => this.scheduleReload());
+      this.watcher.on('error', (error: Error) => this.onError(new MembersError('members_unreadable', `watching ${this.path}: ${error.message}`)));
+    } catch (error: unknown) {
+      // A directory that does not exist yet (a volume not mounted) cannot be watched; the periodic
+      // re-read still picks the file up once it appears.
+      const detail = error instanceof Error ? error.message : String(error);
+      this.onError(new MembersError('members_unreadable', `cannot watch ${dirname(this.path)}: ${detail}`));
+    }
     await this.reload();
     this.scheduleRecheck();
   }

@@ -121,6 +121,15 @@ describe('FileMembersSource', () => {
     assert.equal((await events.next(RELOAD_DEADLINE_MS)).kind, 'update');
   });
 
+  it('reports a missing directory instead of failing to start', async () => {
+    file = join(dir, 'not-mounted', 'members.yaml');
+    const events = new MembersEvents();
+    await create().start(events.onUpdate, events.onError);
+    const first = await events.next(0);
+    assert.equal(first.kind === 'error' && first.error instanceof MembersError && first.error.code, 'members_unreadable');
+    assert.equal(source?.status().lastOutcome, 'unreachable');
+  });
+
   it('reads JSON files', async () => {
     file = join(dir, 'members.json');
     await writeFile(file, JSON.stringify({ workspaces: { team: { members: [{ principal: '*', roles: ['Viewer'] }] } } }));
