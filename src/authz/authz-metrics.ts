@@ -34,8 +34,18 @@ export class AuthzMetrics {
     registers: [this.registry],
   });
 
+  /** prom-client hashes label values on every labels() call; the few combinations are kept here. */
+  private readonly checkChildren = new Map<string, { inc(): void }>();
+
   recordCheck(allowed: boolean, status: number, reason: string, seconds: number): void {
-    this.checks.labels(allowed ? 'allow' : 'deny', String(status), reason).inc();
+    const key = `${status}:${reason}`;
+    let child = this.checkChildren.get(key);
+    if (child === undefined) {
+      child = this.checks.labels(allowed ? 'allow' : 'deny', String(status), reason);
+      // Reasons come from a fixed set of codes, but a policy could invent more: stay bounded.
+      if (this.checkChildren.size < 256) this.checkChildren.set(key, child);
+    }
+    child.inc();
     this.latency.observe(seconds);
   }
 

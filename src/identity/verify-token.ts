@@ -3,6 +3,7 @@ import { UnsecuredJWT, decodeProtectedHeader, jwtVerify, type JWTPayload, type J
 import type { JwsAlgorithm } from '../config/config.js';
 import type { Clock } from '../shared/clock.js';
 import { isRecord } from '../shared/is-record.js';
+import { isCompactJws } from './extract-credential.js';
 import type { IdentityError, IdentityResult } from './identity.js';
 import { mapClaims, type ClaimMapping } from './map-claims.js';
 import type { OidcKeyStore } from './oidc-key-store.js';
@@ -69,6 +70,7 @@ export class TokenVerifier {
     const generation = this.opts.oidc?.keyStore.generation ?? 0;
     const hit = this.cache.get(token, now, generation);
     if (hit !== undefined) return { ok: true, identity: hit };
+    if (!isCompactJws(token)) return { ok: false, error: { code: 'invalid_token' } };
 
     let alg: unknown;
     let kid: unknown;

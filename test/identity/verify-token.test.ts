@@ -148,6 +148,13 @@ describe('identity: token verification against a loopback JWKS', () => {
     assert.equal(code(await s.verifier.verify(await idp.sign({ sub: 'v', aud: 'platform' }, { header: { kid: undefined } }))), 'ok');
   });
 
+  for (const [what, token] of [['a non-JWS value', 'abc'], ['non-ASCII bytes', 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln\u00ff'], ['a JWE-like five-part value', 'a.b.c.d.e']] as const) {
+    it(`refuses ${what} with invalid_token`, async () => {
+      const s = await stage();
+      assert.equal(code(await s.verifier.verify(token)), 'invalid_token');
+    });
+  }
+
   it('refuses a token with a tampered payload', async () => {
     const s = await stage();
     const [h, , sig] = (await idp.sign({ sub: 'u', aud: 'platform' })).split('.');
