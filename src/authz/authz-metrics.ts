@@ -28,6 +28,12 @@ export class AuthzMetrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  private readonly policyReloads = new Counter({
+    name: 'nmp_authz_policy_reloads_total',
+    help: 'Policy source reloads (SIGHUP) by result; a failed one leaves the last good policy serving.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
   private readonly revision = new Gauge({
     name: 'nmp_authz_policy_revision',
     help: 'Revision of the policy and data serving now (bumped on every accepted swap).',
@@ -55,6 +61,11 @@ export class AuthzMetrics {
 
   recordDataReload(ok: boolean, revision: number): void {
     this.dataReloads.labels(ok ? 'ok' : 'error').inc();
+    this.revision.set(revision);
+  }
+
+  recordPolicyReload(ok: boolean, revision: number): void {
+    this.policyReloads.labels(ok ? 'ok' : 'error').inc();
     this.revision.set(revision);
   }
 

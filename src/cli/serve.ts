@@ -203,11 +203,19 @@ export async function runServe(args: readonly string[], io: CliIo): Promise<numb
     io.stderr(`nmp-authz: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT_FAILURE;
   }
+  // SIGHUP re-reads policy.source and the static data; a broken version is refused and logged.
+  const onHangup = (): void => {
+    const policy = running.service.policy;
+    if (policy === null) return;
+    void policy.reloadPolicy().then((ok) => { running.service.metrics.recordPolicyReload(ok, policy.engine.revision); });
+  };
+  process.on('SIGHUP', onHangup);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       logger.info({ signal }, 'shutting down');
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      process.off('SIGHUP', onHangup);
       resolve();
     };
     process.on('SIGTERM', onSignal);

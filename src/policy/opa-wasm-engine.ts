@@ -16,14 +16,19 @@ export class OpaWasmEngine implements PolicyEngine {
     return this.policy !== null && this.data !== null;
   }
 
-  /** Instantiates a new module; if data is already loaded it is applied before the swap. */
-  async loadWasm(wasm: Uint8Array): Promise<void> {
+  /**
+   * Instantiates a new module and gives it `data` (or the data already loaded) before swapping
+   * both in one synchronous step: no evaluation ever sees a new policy with old data.
+   */
+  async loadWasm(wasm: Uint8Array, data?: object): Promise<void> {
     const next = await loadPolicy(wasm);
     if (!(this.entrypoint in (next.entrypoints as Record<string, unknown>))) {
       throw new PolicyLoadError('entrypoint_missing', `the policy has no entrypoint ${this.entrypoint}`);
     }
-    if (this.data !== null) next.setData(this.data);
+    const nextData = data ?? this.data;
+    if (nextData !== null) next.setData(nextData);
     this.policy = next;
+    this.data = nextData;
     this.revision += 1;
   }
 

@@ -9,10 +9,12 @@ import { OpaWasmEngine } from './opa-wasm-engine.js';
 
 export class PolicyRuntime {
   dataReloads = { ok: 0, failed: 0 };
+  policyReloads = { ok: 0, failed: 0 };
+  private members: MembersDocument | null = null;
 
   private constructor(
     readonly engine: OpaWasmEngine,
-    private readonly staticData: StaticData,
+    private staticData: StaticData,
     private readonly config: Config,
     private readonly logger: Logger,
   ) {}
@@ -32,15 +34,42 @@ export class PolicyRuntime {
     return new Set(this.staticData.roles.keys());
   }
 
+  private assemble(staticData: StaticData, members: MembersDocument): object {
+    return assembleData(staticData, members, {
+      adminEmail: this.config.auth.adminEmail,
+      defaultWorkspace: this.config.auth.defaultWorkspace,
+      publicPaths: this.config.auth.publicPaths,
+    });
+  }
+
+  /**
+   * Re-reads policy.source and the static data files (SIGHUP) and swaps them in with the current
+   * members; on any failure the running policy and data stay, and false is returned.
+   */
+  async reloadPolicy(): Promise<boolean> {
+    try {
+      const source = await loadPolicySource(this.config.policy.source, this.config.policy.entrypoint);
+      const staticData = await loadStaticData(this.config.policy.data);
+      const data = this.members === null ? undefined : this.assemble(staticData, this.members);
+      await this.engine.loadWasm(source.wasm, data);
+      this.staticData = staticData;
+      this.policyReloads.ok += 1;
+      this.logger.info({ source: this.config.policy.source, revision: this.engine.revision }, 'policy reloaded');
+      return true;
+    } catch (err: unknown) {
+      this.policyReloads.failed += 1;
+      const code = err instanceof Error && 'code' in err ? String(err.code) : 'policy_reload_failed';
+      this.logger.error({ code, detail: err instanceof Error ? err.message : String(err) }, 'policy reload refused; the previous policy keeps serving');
+      return false;
+    }
+  }
+
   /** Returns false (and keeps the previous data) when the new members cannot be assembled. */
   applyMembers(members: MembersDocument): boolean {
     try {
-      const data = assembleData(this.staticData, members, {
-        adminEmail: this.config.auth.adminEmail,
-        defaultWorkspace: this.config.auth.defaultWorkspace,
-        publicPaths: this.config.auth.publicPaths,
-      });
+      const data = this.assemble(this.staticData, members);
       this.engine.setData(data);
+      this.members = members;
       this.dataReloads.ok += 1;
       this.logger.info({ revision: this.engine.revision }, 'policy data applied');
       return true;
