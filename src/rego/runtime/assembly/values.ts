@@ -78,6 +78,7 @@ export function bytesCompare(pa: usize, la: i32, pb: usize, lb: i32): i32 {
 }
 
 export function bytesEqual(pa: usize, pb: usize, n: i32): bool {
+  if (pa == pb) return true;
   let i = 0;
   while (i + 8 <= n) {
     if (load<u64>(pa + <usize>i) != load<u64>(pb + <usize>i)) return false;
@@ -178,12 +179,21 @@ export function collFind(c: usize, k: usize): i32 {
   const table = load<usize>(c, 16);
   const entries = load<usize>(c, 12);
   if (table == 0) {
+    if (typeOf(k) == T_STRING) {
+      // string keys are the common case: compare type, length and bytes without the generic call
+      const kl = strLen(k), kp = strPtr(k);
+      for (let i = 0; i < len; i++) {
+        const e = load<usize>(entries + <usize>i * ENTRY);
+        if (load<u8>(e) == T_STRING && strLen(e) == kl && bytesEqual(strPtr(e), kp, kl)) return i;
+      }
+      return -1;
+    }
     for (let i = 0; i < len; i++) {
       if (valueEqual(load<usize>(entries + <usize>i * ENTRY), k)) return i;
     }
     return -1;
   }
-  const h = hashValue(k);
+  const h = typeOf(k) == T_STRING ? bytesHash(strPtr(k), strLen(k)) : hashValue(k);
   const mask = load<i32>(c, 20);
   let s = <i32>h & mask;
   while (true) {
