@@ -93,6 +93,8 @@ export const FrontEndCodes = {
   invalidWithTarget: 'parse_invalid_with_target',
   /** A term that is not allowed where it appears (e.g. a call or comprehension as an object key in a rule head). */
   invalidTerm: 'parse_invalid_term',
+  /** Terms nested deeper than the parser allows (guards the stack against hostile input). */
+  nestingTooDeep: 'parse_nesting_too_deep',
 } as const;
 
 export type FrontEndCode = (typeof FrontEndCodes)[keyof typeof FrontEndCodes];

@@ -54,17 +54,30 @@ function dedupe(list: readonly Diagnostic[]): Diagnostic[] {
 /** Thrown inside the parser to abandon the current rule after a diagnostic was recorded. */
 class ParseAbort extends Error {}
 
+/**
+ * Like ParseAbort, but speculative parses (`attempt`) must not retry alternatives after it: retrying
+ * at every nesting level would turn one failure into exponential work.
+ */
+class ParseFatal extends ParseAbort {}
+
 const KEYWORD_KINDS: ReadonlySet<string> = new Set(KEYWORDS);
 
 function isKeyword(kind: TokenKind): boolean {
   return KEYWORD_KINDS.has(kind);
 }
 
+/** Deep enough for any real policy, shallow enough that hostile input cannot exhaust the stack. */
+const MAX_NESTING = 200;
+
 const FUTURE_KEYWORDS: ReadonlySet<string> = new Set(['in', 'every', 'contains', 'if']);
 
 const RELATION_OPS: ReadonlySet<TokenKind> = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
 type Assign = ':=' | '=';
+
+type TermMemo =
+  | { readonly kind: 'term'; readonly term: Term; readonly end: number; readonly wildcardsBefore: number; readonly wildcardsAfter: number }
+  | { readonly kind: 'failure'; readonly diagnostics: readonly Diagnostic[]; readonly end: number; readonly wildcardsBefore: number };
 
 interface HeadSegment {
   readonly term: Term;
@@ -76,9 +89,12 @@ class Parser {
   readonly #diags: Diagnostic[];
   #pos = 0;
   #wildcards = 0;
+  #depth = 0;
   // Comprehension detection re-parses terms after a failed attempt; remembering finished terms by
   // start position keeps nested literals linear instead of doubling per nesting level.
-  readonly #termMemo = new Map<number, { term: Term; end: number; wildcardsBefore: number; wildcardsAfter: number }>();
+  // Failures are remembered too (with the diagnostics they produced), or a syntax error deep inside
+  // nested literals would be re-discovered once per alternative per level.
+  readonly #termMemo = new Map<number, TermMemo>();
 
   constructor(tokens: readonly Token[], file: string, lexDiagnostics: Diagnostic[]) {
     this.#tokens = tokens;
@@ -143,7 +159,7 @@ class Parser {
     try {
       return f();
     } catch (e) {
-      if (!(e instanceof ParseAbort)) throw e;
+      if (!(e instanceof ParseAbort) || e instanceof ParseFatal) throw e;
       this.#pos = pos;
       this.#diags.length = ndiags;
       this.#wildcards = wildcards;
@@ -732,17 +748,43 @@ class Parser {
     const startPos = this.#pos;
     const memo = this.#termMemo.get(startPos);
     if (memo !== undefined && memo.wildcardsBefore === this.#wildcards) {
+      if (memo.kind === 'term') {
+        this.#pos = memo.end;
+        this.#wildcards = memo.wildcardsAfter;
+        return memo.term;
+      }
       this.#pos = memo.end;
-      this.#wildcards = memo.wildcardsAfter;
-      return memo.term;
+      for (const d of memo.diagnostics) this.#diags.push(d);
+      throw new ParseAbort();
     }
     const wildcardsBefore = this.#wildcards;
-    const term = this.parsePrimaryWithSuffix();
-    this.#termMemo.set(startPos, { term, end: this.#pos, wildcardsBefore, wildcardsAfter: this.#wildcards });
-    return term;
+    const ndiags = this.#diags.length;
+    try {
+      const term = this.parsePrimaryWithSuffix();
+      this.#termMemo.set(startPos, { kind: 'term', term, end: this.#pos, wildcardsBefore, wildcardsAfter: this.#wildcards });
+      return term;
+    } catch (e) {
+      if (e instanceof ParseAbort && !(e instanceof ParseFatal)) {
+        this.#termMemo.set(startPos, { kind: 'failure', diagnostics: this.#diags.slice(ndiags), end: this.#pos, wildcardsBefore });
+      }
+      throw e;
+    }
   }
 
   private parsePrimaryWithSuffix(): Term {
+    if (this.#depth >= MAX_NESTING) {
+      this.report(FrontEndCodes.nestingTooDeep, `terms are nested more than ${MAX_NESTING} levels deep`);
+      throw new ParseFatal();
+    }
+    this.#depth++;
+    try {
+      return this.parsePrimaryWithSuffixUnguarded();
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  private parsePrimaryWithSuffixUnguarded(): Term {
     const t = this.tok;
     const loc = this.loc(t);
     let term: Term;
