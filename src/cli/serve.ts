@@ -25,11 +25,6 @@ export interface ServiceOptions {
   readonly clock?: Clock;
   /** Retry cadence for the first JWKS fetch (tests shorten it). */
   readonly initialKeyRetryMs?: number;
-  /**
-   * Replaces the compiled policy: only for tests of the transports while the real policy cannot
-   * be built; production always loads policy.source.
-   */
-  readonly engine?: PolicyEngine;
 }
 
 /** Everything a decision needs, without the network listeners: shared by `serve` and `check`. */
@@ -37,7 +32,7 @@ export interface AuthzService {
   readonly config: Config;
   readonly identity: IdentityStage;
   readonly engine: PolicyEngine;
-  readonly policy: PolicyRuntime | null;
+  readonly policy: PolicyRuntime;
   readonly pipeline: DecisionPipeline;
   readonly members: MembersSource | null;
   readonly metrics: AuthzMetrics;
@@ -70,27 +65,19 @@ export async function createAuthzService(
       opts.onKeyEvent?.(event);
     },
   });
-  let policy: PolicyRuntime | null = null;
-  let members: MembersSource | null = null;
-  let engine: PolicyEngine;
-  if (opts.engine === undefined) {
-    const runtime = await PolicyRuntime.create(config, opts.logger);
-    policy = runtime;
-    members = createMembersSource(config, runtime.knownRoles);
-    if (members === null) {
-      if (!runtime.applyMembers(EMPTY_MEMBERS)) throw new Error('policy data could not be assembled');
-      metrics.recordDataReload(true, runtime.engine.revision);
-    } else {
-      // Until a first good members version arrives the engine has no data: not ready, 503 (fail closed).
-      await members.start(
-        (doc) => { metrics.recordDataReload(runtime.applyMembers(doc), runtime.engine.revision); },
-        (err) => { opts.logger.error({ code: err instanceof MembersError ? err.code : 'members_error', detail: err.message }, 'members update refused; the last good version keeps serving'); },
-      );
-    }
-    engine = runtime.engine;
+  const policy = await PolicyRuntime.create(config, opts.logger);
+  const members = createMembersSource(config, policy.knownRoles);
+  if (members === null) {
+    if (!policy.applyMembers(EMPTY_MEMBERS)) throw new Error('policy data could not be assembled');
+    metrics.recordDataReload(true, policy.engine.revision);
   } else {
-    engine = opts.engine;
+    // Until a first good members version arrives the engine has no data: not ready, 503 (fail closed).
+    await members.start(
+      (doc) => { metrics.recordDataReload(policy.applyMembers(doc), policy.engine.revision); },
+      (err) => { opts.logger.error({ code: err instanceof MembersError ? err.code : 'members_error', detail: err.message }, 'members update refused; the last good version keeps serving'); },
+    );
   }
+  const engine: PolicyEngine = policy.engine;
   const pipeline = new DecisionPipeline({ authEnabled: config.auth.enabled, authenticator: identity.authenticator, engine, logger: opts.logger, metrics });
   return {
     config,
@@ -205,8 +192,7 @@ export async function runServe(args: readonly string[], io: CliIo): Promise<numb
   }
   // SIGHUP re-reads policy.source and the static data; a broken version is refused and logged.
   const onHangup = (): void => {
-    const policy = running.service.policy;
-    if (policy === null) return;
+    const { policy } = running.service;
     void policy.reloadPolicy().then((ok) => { running.service.metrics.recordPolicyReload(ok, policy.engine.revision); });
   };
   process.on('SIGHUP', onHangup);

@@ -6,7 +6,10 @@ import type { Config } from '../../src/config/config.js';
 import { createUnsignedToken } from '../../src/identity/create-unsigned-token.js';
 import { createLogger } from '../../src/shared/create-logger.js';
 import { KeyServer, createTestKey } from './support/key-server.js';
-import { RuleEngine } from './support/rule-engine.js';
+
+// Shipped policies: everyone is Editor in `default`, nobody holds a role in `research`.
+const ALLOWED = '/apis/models/v2/workspaces/default/models';
+const NO_ROLE = '/apis/models/v2/workspaces/research/models';
 
 function config(auth: Record<string, unknown>): Config {
   const result = buildConfig({
@@ -40,7 +43,7 @@ describe('integration: HTTP endpoints with OIDC', () => {
     await idp.start();
     server = await startServer(
       config({ enabled: true, oidc: { enabled: true, issuer: idp.issuer, client_id: 'platform', scope_prefix: 'api://platform/' } }),
-      { logger: createLogger('silent'), engine: new RuleEngine() },
+      { logger: createLogger('silent') },
     );
     await server.service.identity.keyStore?.whenReady();
     base = `http://127.0.0.1:${server.httpPort}`;
@@ -79,20 +82,21 @@ describe('integration: HTTP endpoints with OIDC', () => {
   });
 
   it('allows through the Envoy http_service prefix with identity headers and removals', async () => {
-    const res = await fetch(`${base}/apis/auth/ext-authz/apis/things?x=1`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${base}/apis/auth/ext-authz${ALLOWED}?limit=1`, { headers: { authorization: `Bearer ${token}`, 'x-nmp-debug': '1' } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-nmp-principal-id'), 'u-1');
     assert.equal(res.headers.get('x-nmp-scopes'), 'platform:read');
     assert.equal(res.headers.get('x-nmp-authorized'), 'true');
     assert.ok(res.headers.get('x-nmp-decision-id'));
+    assert.equal(res.headers.get('x-envoy-auth-headers-to-remove'), 'x-nmp-debug');
   });
 
   it('denies through the Envoy http_service prefix with 401/403 JSON bodies', async () => {
-    const anon = await fetch(`${base}/apis/auth/ext-authz/apis/things`);
+    const anon = await fetch(`${base}/apis/auth/ext-authz${ALLOWED}`);
     assert.equal(anon.status, 401);
     assert.equal(anon.headers.get('content-type'), 'application/json');
     assert.equal(typeof ((await anon.json()) as Record<string, unknown>)['detail'], 'string');
-    const forbidden = await fetch(`${base}/apis/auth/ext-authz/admin/x`, { headers: { authorization: `Bearer ${token}` } });
+    const forbidden = await fetch(`${base}/apis/auth/ext-authz${NO_ROLE}`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(forbidden.status, 403);
   });
 
@@ -102,10 +106,10 @@ describe('integration: HTTP endpoints with OIDC', () => {
   });
 
   it('reads nginx X-Original-* and Traefik X-Forwarded-* on the authorize endpoint', async () => {
-    const nginx = await fetch(`${base}/apis/auth/authorize`, { headers: { authorization: `Bearer ${token}`, 'x-original-method': 'POST', 'x-original-uri': '/apis/x?y=1' } });
+    const nginx = await fetch(`${base}/apis/auth/authorize`, { headers: { authorization: `Bearer ${token}`, 'x-original-method': 'GET', 'x-original-uri': `${ALLOWED}?y=1` } });
     assert.equal(nginx.status, 200);
     assert.equal(nginx.headers.get('x-nmp-principal-email'), 'u1@example.com');
-    const traefik = await fetch(`${base}/apis/auth/authorize`, { headers: { 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/apis/x', 'x-forwarded-host': 'api.example.com' } });
+    const traefik = await fetch(`${base}/apis/auth/authorize`, { headers: { 'x-forwarded-method': 'GET', 'x-forwarded-uri': ALLOWED, 'x-forwarded-host': 'api.example.com' } });
     assert.equal(traefik.status, 401);
     const missing = await fetch(`${base}/apis/auth/authorize`);
     assert.equal(missing.status, 400);
@@ -124,7 +128,7 @@ describe('integration: HTTP endpoints with OIDC', () => {
   });
 
   it('exposes checks by outcome and reason, and JWKS fetches, as Prometheus text', async () => {
-    await fetch(`${base}/apis/auth/ext-authz/apis/things`);
+    await fetch(`${base}/apis/auth/ext-authz${ALLOWED}`);
     const res = await fetch(`${base}/metrics`);
     assert.equal(res.status, 200);
     const text = await res.text();
@@ -144,7 +148,7 @@ describe('integration: HTTP endpoints without OIDC', () => {
   let base = '';
 
   before(async () => {
-    server = await startServer(config({ enabled: true, trust_principal_headers: true, allow_unsigned_jwt: true }), { logger: createLogger('silent'), engine: new RuleEngine() });
+    server = await startServer(config({ enabled: true, trust_principal_headers: true, allow_unsigned_jwt: true }), { logger: createLogger('silent') });
     base = `http://127.0.0.1:${server.httpPort}`;
   });
   after(async () => { await server.stop(); });
@@ -172,7 +176,7 @@ describe('integration: HTTP endpoints without OIDC', () => {
 
   it('accepts an unsigned development token with allow_unsigned_jwt', async () => {
     const token = createUnsignedToken({ email: 'dev@example.com', ttlSeconds: 60, nowMs: Date.now() });
-    const res = await fetch(`${base}/apis/auth/ext-authz/apis/x`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${base}/apis/auth/ext-authz${ALLOWED}`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-nmp-principal-id'), 'dev@example.com');
   });
