@@ -67,9 +67,10 @@ function isPunctuator(s: string): s is Punctuator {
  */
 export function lex(source: string, file: string, diagnostics: DiagnosticCollector): LexResult {
   const tokens: Token[] = [];
-  let pos = 0;
+  // Editors on some platforms prefix UTF-8 files with a byte order mark; it is not part of the policy.
+  let pos = source.startsWith('\uFEFF') ? 1 : 0;
   let line = 1;
-  let lineStart = 0;
+  let lineStart = pos;
   let spaceBefore = false;
   let newlineBefore = true;
 

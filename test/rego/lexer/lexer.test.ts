@@ -123,6 +123,17 @@ describe('rego lexer', () => {
       const { toks } = tokens('a.b [c]');
       assert.deepEqual(toks.map((t) => t.spaceBefore), [false, false, false, true, false, false, false]);
     });
+    it('ignores a leading byte order mark', () => {
+      const { toks, diags } = tokens('\uFEFFpackage p');
+      assert.deepEqual(toks.map((t) => [t.kind, t.line, t.col]), [['package', 1, 1], ['ident', 1, 9], ['eof', 1, 10]]);
+      assert.deepEqual(diags, []);
+    });
+    it('treats CRLF line endings like LF', () => {
+      const { toks } = tokens('a\r\nb');
+      assert.deepEqual(toks.map((t) => [t.kind, t.line, t.col, t.newlineBefore]), [
+        ['ident', 1, 1, true], ['ident', 2, 1, true], ['eof', 2, 2, true],
+      ]);
+    });
     it('reports an unexpected character and keeps going', () => {
       const { toks, diags } = tokens('a @ b $ c');
       assert.deepEqual(toks.map((t) => t.kind), ['ident', 'illegal', 'ident', 'illegal', 'ident', 'eof']);
