@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { ServiceError } from '@grpc/grpc-js';
+import { SignJWT } from 'jose';
 import { startServer, type RunningServer } from '../../src/cli/serve.js';
 import { buildConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config.js';
@@ -224,12 +225,31 @@ describe('integration: ext_authz over gRPC with a controlled JWKS', () => {
     assert.equal(headers['x-nmp-principal-email'], 'bob@contoso.com');
   });
 
-  it('answers 401 token_expired for an expired token', async () => {
-    const nowS = Math.floor(Date.now() / 1000);
-    const token = await idp.sign({ oid: 'o', aud: 'platform', iat: nowS - 7200, exp: nowS - 3600 });
-    const res = await client.check({ headers: { authorization: `Bearer ${token}` } });
-    assert.equal(at(res, 'denied_response', 'status', 'code'), 401);
-    assert.equal(at(res, 'status', 'message'), 'token_expired');
+  const nowS = Math.floor(Date.now() / 1000);
+  const refused: ReadonlyArray<readonly [string, Record<string, unknown>, string]> = [
+    ['an expired token', { iat: nowS - 7200, exp: nowS - 3600 }, 'token_expired'],
+    ['a token whose nbf is in the future', { nbf: nowS + 3600 }, 'token_not_yet_valid'],
+    ['a token from another issuer', { iss: 'https://evil.example.com/' }, 'invalid_issuer'],
+    ['a token for another audience', { aud: 'other-client' }, 'invalid_audience'],
+  ];
+  for (const [what, claims, reason] of refused) {
+    it(`answers 401 ${reason} with error="invalid_token" for ${what}`, async () => {
+      const token = await idp.sign({ oid: 'o', aud: 'platform', ...claims });
+      const res = await client.check({ path: ALLOWED, headers: { authorization: `Bearer ${token}` } });
+      assert.equal(at(res, 'status', 'code'), 16);
+      assert.equal(at(res, 'denied_response', 'status', 'code'), 401);
+      assert.equal(at(res, 'status', 'message'), reason);
+      assert.equal(headerMap(at(res, 'denied_response', 'headers'))['www-authenticate'], 'Bearer realm="nmp-authz", error="invalid_token"');
+    });
+  }
+
+  it('answers 401 algorithm_not_allowed for an HS256 token keyed with the RSA public key', async () => {
+    const secret = new TextEncoder().encode(JSON.stringify(idp.keys[0]?.publicJwk));
+    const token = await new SignJWT({ oid: 'o', aud: 'platform', iss: idp.issuer, iat: nowS, exp: nowS + 60 })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .sign(secret);
+    const res = await client.check({ path: ALLOWED, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(at(res, 'status', 'message'), 'algorithm_not_allowed');
   });
 
   it('answers 401 unsigned_jwt_not_allowed for alg none without allow_unsigned_jwt', async () => {
