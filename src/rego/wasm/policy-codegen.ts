@@ -80,7 +80,6 @@ export const BackendCodes = {
   unknownFunction: 'wasm_unknown_function',
   unsupportedBuiltin: 'wasm_unsupported_builtin',
   builtinArity: 'wasm_builtin_arity',
-  unsupportedStmt: 'wasm_unsupported_statement',
   misplacedStmt: 'wasm_misplaced_statement',
   badFunc: 'wasm_invalid_function',
   runtime: 'wasm_runtime_incompatible',
