@@ -65,7 +65,8 @@ describe("runtime regex.match", () => {
   it("matches in time linear in the text for patterns that make backtrackers explode", () => {
     const t0 = performance.now();
     assert.equal(match("^(a+)+$", "a".repeat(20000) + "b"), "false");
-    assert.ok(performance.now() - t0 < 1000);
+    // a backtracking matcher takes astronomically long here; the NFA takes a few milliseconds
+    assert.ok(performance.now() - t0 < 3000);
   });
 });
 
