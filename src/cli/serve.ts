@@ -37,6 +37,8 @@ export interface AuthzService {
   readonly members: MembersSource | null;
   readonly metrics: AuthzMetrics;
   isReady(): boolean;
+  /** What /readyz reports: each readiness condition, and the member source's last outcome. */
+  readiness(): Record<string, unknown>;
   /** Stops background work (JWKS refresh, member watching); listeners are stopped by their owners. */
   stop(): Promise<void>;
 }
@@ -88,6 +90,18 @@ export async function createAuthzService(
     members,
     metrics,
     isReady: () => engine.isReady && (identity.keyStore?.isReady ?? true),
+    readiness: () => {
+      const status = members?.status();
+      return {
+        policy_loaded: policy.engine.hasPolicy,
+        data_loaded: policy.engine.hasData,
+        keys_loaded: identity.keyStore?.isReady ?? null,
+        policy_revision: policy.engine.revision,
+        members: status === undefined
+          ? null
+          : { kind: status.kind, location: status.location, revision: status.revision, bindings: status.bindings, last_outcome: status.lastOutcome, last_error: status.lastError },
+      };
+    },
     async stop() {
       identity.keyStore?.stop();
       await members?.stop();
@@ -111,6 +125,7 @@ export async function startServer(config: Config, opts: ServiceOptions): Promise
     pipeline: service.pipeline,
     authenticator: service.identity.authenticator,
     isReady: service.isReady,
+    readiness: service.readiness,
     discovery: () => buildDiscoveryDocument(config.auth, service.identity.keyStore?.discovery ?? null),
     metrics: () => service.metrics.render(),
     logger,

@@ -16,6 +16,8 @@ export interface HttpServerOptions {
   readonly pipeline: DecisionPipeline;
   readonly authenticator: Authenticator;
   readonly isReady: () => boolean;
+  /** Details added to the /readyz body, so an operator sees which condition is missing. */
+  readonly readiness?: () => Record<string, unknown>;
   /** The §6 discovery document, computed by the caller (it depends on OIDC discovery). */
   readonly discovery: () => unknown;
   readonly metrics?: () => Promise<{ readonly contentType: string; readonly body: string }>;
@@ -128,10 +130,12 @@ export class HttpServer {
       case '/healthz':
         sendJson(res, 200, '{"status":"ok"}');
         return;
-      case '/readyz':
-        if (this.opts.isReady()) sendJson(res, 200, '{"status":"ready"}');
-        else sendJson(res, 503, '{"status":"not_ready"}');
+      case '/readyz': {
+        const ready = this.opts.isReady();
+        const body = JSON.stringify({ status: ready ? 'ready' : 'not_ready', ...this.opts.readiness?.() });
+        sendJson(res, ready ? 200 : 503, body);
         return;
+      }
       case '/apis/auth/discovery':
         sendJson(res, 200, JSON.stringify(this.opts.discovery()));
         return;

@@ -16,6 +16,14 @@ export class OpaWasmEngine implements PolicyEngine {
     return this.policy !== null && this.data !== null;
   }
 
+  get hasPolicy(): boolean {
+    return this.policy !== null;
+  }
+
+  get hasData(): boolean {
+    return this.data !== null;
+  }
+
   /**
    * Instantiates a new module and gives it `data` (or the data already loaded) before swapping
    * both in one synchronous step: no evaluation ever sees a new policy with old data.

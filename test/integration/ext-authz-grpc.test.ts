@@ -183,6 +183,8 @@ describe('integration: IdP availability', () => {
       const watch = client.watchHealth((s) => { statuses.push(s); if (s === 1) sawServing(); });
       const ready = await fetch(`http://127.0.0.1:${server.httpPort}/readyz`);
       assert.equal(ready.status, 503);
+      const details = await ready.json() as Record<string, unknown>;
+      assert.deepEqual([details['policy_loaded'], details['data_loaded'], details['keys_loaded']], [true, true, false]);
       await provider.start();
       await server.service.identity.keyStore?.whenReady();
       await serving;
