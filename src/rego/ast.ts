@@ -1,5 +1,7 @@
 // The Rego abstract syntax tree: the parser's output and the checker's / planner's input.
-// Every node carries `loc` (1-based file/line/col of its first token). Nodes are plain readonly data
+// Every node carries `loc` (1-based file/line/col of its first token) and, from the parser, `end`
+// (the position just past its last character, so `loc`..`end` is the node's source span; optional
+// because synthesized nodes have none). Nodes are plain readonly data
 // (discriminated on `kind`) so later stages can switch exhaustively and tests can compare them.
 //
 // Stability: other stages build on these types. Change them only additively.
@@ -13,12 +15,14 @@ export type Loc = SourceLocation;
 export interface NullTerm {
   readonly kind: 'null';
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 export interface BooleanTerm {
   readonly kind: 'boolean';
   readonly value: boolean;
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 /**
@@ -30,6 +34,7 @@ export interface NumberTerm {
   readonly kind: 'number';
   readonly text: string;
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 /** A string literal, already unescaped (`raw` says it was written in backticks). */
@@ -38,6 +43,7 @@ export interface StringTerm {
   readonly value: string;
   readonly raw: boolean;
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 /**
@@ -50,6 +56,7 @@ export interface VarTerm {
   readonly name: string;
   readonly wildcard: boolean;
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 /**
@@ -63,12 +70,14 @@ export interface RefTerm {
   readonly head: Term;
   readonly path: readonly Term[];
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 export interface ArrayTerm {
   readonly kind: 'array';
   readonly items: readonly Term[];
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 export interface ObjectEntry {
@@ -81,6 +90,7 @@ export interface ObjectTerm {
   readonly kind: 'object';
   readonly entries: readonly ObjectEntry[];
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 /** A set literal; `set()` is the empty set. */
@@ -88,6 +98,7 @@ export interface SetTerm {
   readonly kind: 'set';
   readonly items: readonly Term[];
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 export interface ArrayComprehensionTerm {
@@ -95,6 +106,7 @@ export interface ArrayComprehensionTerm {
   readonly head: Term;
   readonly body: Body;
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 export interface SetComprehensionTerm {
@@ -102,6 +114,7 @@ export interface SetComprehensionTerm {
   readonly head: Term;
   readonly body: Body;
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 export interface ObjectComprehensionTerm {
@@ -110,6 +123,7 @@ export interface ObjectComprehensionTerm {
   readonly value: Term;
   readonly body: Body;
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 /**
@@ -132,6 +146,7 @@ export interface CallTerm {
   readonly args: readonly Term[];
   readonly infix?: InfixSymbol;
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 export type InfixSymbol =
@@ -179,6 +194,7 @@ export interface WithModifier {
   readonly target: VarTerm | RefTerm;
   readonly value: Term;
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 /**
@@ -191,6 +207,7 @@ export interface TermExpr {
   readonly term: Term;
   readonly with: readonly WithModifier[];
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 /** `not <term>`: succeeds when the term is undefined or false. */
@@ -199,6 +216,7 @@ export interface NotExpr {
   readonly term: Term;
   readonly with: readonly WithModifier[];
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 /** `some x, y`: declares local variables. */
@@ -207,6 +225,7 @@ export interface SomeDeclExpr {
   readonly vars: readonly VarTerm[];
   readonly with: readonly WithModifier[];
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 /**
@@ -220,6 +239,7 @@ export interface SomeInExpr {
   readonly collection: Term;
   readonly with: readonly WithModifier[];
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 /** `every v in xs { body }` / `every k, v in xs { body }`: key and value are variables. */
@@ -231,6 +251,7 @@ export interface EveryExpr {
   readonly body: Body;
   readonly with: readonly WithModifier[];
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 export type Expr = TermExpr | NotExpr | SomeDeclExpr | SomeInExpr | EveryExpr;
@@ -258,6 +279,7 @@ export interface ElseClause {
   readonly assign: ':=' | '=' | null;
   readonly body: Body;
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 export interface Rule {
@@ -290,6 +312,7 @@ export interface Rule {
   /** `else` clauses in source order (complete rules and functions only). */
   readonly else: readonly ElseClause[];
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 // ──────────────────────────── modules ────────────────────────────
@@ -298,6 +321,7 @@ export interface PackageDecl {
   /** `package a.b["c"]` → `["a", "b", "c"]`. */
   readonly path: readonly string[];
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 /**
@@ -314,6 +338,7 @@ export interface Import {
   /** The name the import binds in the module (explicit alias, else the last segment); absent for no-op imports. */
   readonly alias?: string;
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 export interface Module {
@@ -322,6 +347,7 @@ export interface Module {
   readonly imports: readonly Import[];
   readonly rules: readonly Rule[];
   readonly loc: Loc;
+  readonly end?: Loc;
 }
 
 // ──────────────────────────── helpers ────────────────────────────

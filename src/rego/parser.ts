@@ -130,6 +130,21 @@ class Parser {
     return { file: this.#file, line: t.line, col: t.col };
   }
 
+  /** The position just past the last consumed token (raw strings may span lines). */
+  private endLoc(): Loc {
+    const t = this.#tokens[this.#pos - 1];
+    if (t === undefined) return this.loc();
+    const nl = t.text.lastIndexOf('\n');
+    if (nl < 0) return { file: this.#file, line: t.line, col: t.col + t.text.length };
+    const lines = t.text.split('\n').length - 1;
+    return { file: this.#file, line: t.line + lines, col: t.text.length - nl };
+  }
+
+  /** Gives a node its source span, ending at the last consumed token. */
+  private spanned<T extends { readonly loc: Loc }>(node: T): T {
+    return { ...node, end: this.endLoc() };
+  }
+
   private error(code: string, message: string, t: Token = this.tok): never {
     // An illegal token was already reported by the lexer; stopping is enough.
     if (t.kind !== 'illegal') this.report(code, message, t);
@@ -208,7 +223,7 @@ class Parser {
       }
     }
     if (pkg === undefined) return undefined;
-    return { file: this.#file, package: pkg, imports, rules, loc: pkg.loc };
+    return { file: this.#file, package: pkg, imports, rules, loc: pkg.loc, end: this.endLoc() };
   }
 
   parseStandaloneTerm(): Term | undefined {
@@ -237,8 +252,9 @@ class Parser {
     }
     const start = this.next();
     const path = this.parseStaticPath('package path');
+    const end = this.endLoc();
     this.expectStatementEnd();
-    return { path, loc: this.loc(start) };
+    return { path, loc: this.loc(start), end };
   }
 
   /** `a.b["c"]` → ["a", "b", "c"] (package and import paths). */
@@ -291,13 +307,13 @@ class Parser {
     switch (root) {
       case 'input':
       case 'data':
-        return { kind: root, path, alias: alias ?? path[path.length - 1], loc };
+        return this.spanned({ kind: root, path, alias: alias ?? path[path.length - 1], loc });
       case 'rego':
         if (path.length !== 2 || path[1] !== 'v1') {
           this.error(FrontEndCodes.invalidImport, 'invalid import: the only `rego` import is `rego.v1`', pathTok);
         }
         if (alias !== undefined) this.error(FrontEndCodes.invalidImport, '`rego.v1` cannot be aliased', pathTok);
-        return { kind: 'rego-v1', path, loc };
+        return this.spanned({ kind: 'rego-v1', path, loc });
       case 'future': {
         const kw = path[2];
         if (path[1] !== 'keywords' || path.length > 3 || (kw !== undefined && !FUTURE_KEYWORDS.has(kw))) {
@@ -308,7 +324,7 @@ class Parser {
           );
         }
         if (alias !== undefined) this.error(FrontEndCodes.invalidImport, '`future` imports cannot be aliased', pathTok);
-        return { kind: 'future-keywords', path, loc };
+        return this.spanned({ kind: 'future-keywords', path, loc });
       }
       default:
         return this.error(
@@ -339,7 +355,7 @@ class Parser {
         this.next();
         const nameTok = this.tok;
         const name = this.parseFieldName();
-        segments.push({ term: { kind: 'string', value: name, raw: false, loc: this.loc(nameTok) } });
+        segments.push({ term: this.spanned({ kind: 'string', value: name, raw: false, loc: this.loc(nameTok) }) });
       } else if (this.is('[')) {
         this.next();
         segments.push({ term: this.parseTermIn(false) });
@@ -470,7 +486,7 @@ class Parser {
       kind, path, name: nameTok.text, isDefault, args: args ?? [],
       ...(key !== undefined ? { key } : {}),
       ...(value !== undefined ? { value } : {}),
-      valueImplicit, assign, body, else: elses, loc,
+      valueImplicit, assign, body, else: elses, loc, end: this.endLoc(),
     };
     const rules: Rule[] = [base];
     // `p if { a } { b }`: further bodies define the same head again (one rule per body).
@@ -478,7 +494,9 @@ class Parser {
       const bstart = this.next();
       const extra = this.parseBody('}');
       this.expect('}');
-      rules.push({ ...base, args: (args ?? []).map((a) => this.freshWildcards(a)), body: extra, loc: this.loc(bstart) });
+      rules.push({
+        ...base, args: (args ?? []).map((a) => this.freshWildcards(a)), body: extra, loc: this.loc(bstart), end: this.endLoc(),
+      });
     }
     return rules;
   }
@@ -511,7 +529,7 @@ class Parser {
       body = this.parseBody('}');
       this.expect('}');
     }
-    return { value, valueImplicit, assign, body, loc: this.loc(start) };
+    return { value, valueImplicit, assign, body, loc: this.loc(start), end: this.endLoc() };
   }
 
   /**
@@ -558,6 +576,10 @@ class Parser {
   }
 
   private parseLiteral(): Expr {
+    return this.spanned(this.parseLiteralUnspanned());
+  }
+
+  private parseLiteralUnspanned(): Expr {
     const start = this.tok;
     const loc = this.loc(start);
     if (this.is('not')) {
@@ -597,7 +619,7 @@ class Parser {
       }
       this.expect('as', '`as`');
       const value = this.parseTermIn(true);
-      withs.push({ target, value, loc: this.loc(w) });
+      withs.push({ target, value, loc: this.loc(w), end: this.endLoc() });
     }
     return withs;
   }
@@ -839,7 +861,7 @@ class Parser {
       default:
         return this.unexpected('a term');
     }
-    return this.parseTermSuffix(term);
+    return this.parseTermSuffix(this.spanned(term));
   }
 
   private parseTermSuffix(head: Term): Term {
@@ -850,12 +872,12 @@ class Parser {
         this.next();
         const nameTok = this.tok;
         const name = this.parseFieldName();
-        term = this.appendPath(term, { kind: 'string', value: name, raw: false, loc: this.loc(nameTok) });
+        term = this.spanned(this.appendPath(term, this.spanned({ kind: 'string', value: name, raw: false, loc: this.loc(nameTok) })));
       } else if (this.is('[')) {
         this.next();
         const key = this.parseTermIn(false);
         this.expect(']', '"]"');
-        term = this.appendPath(term, key);
+        term = this.spanned(this.appendPath(term, key));
       } else if (this.is('(')) {
         const open = this.tok;
         const name = operatorPath(term);
@@ -866,9 +888,9 @@ class Parser {
         const args = this.is(')') ? [] : this.parseTermList(')');
         this.expect(')', '")"');
         if (name.length === 1 && name[0] === 'set' && args.length === 0) {
-          term = { kind: 'set', items: [], loc: term.loc };
+          term = this.spanned({ kind: 'set', items: [], loc: term.loc });
         } else {
-          term = { kind: 'call', operator: name.join('.'), operatorPath: name, args, loc: term.loc };
+          term = this.spanned({ kind: 'call', operator: name.join('.'), operatorPath: name, args, loc: term.loc });
         }
       } else {
         return term;
@@ -1010,7 +1032,7 @@ class Parser {
   }
 
   private call(operator: string, args: Term[], loc: Loc, infix?: InfixSymbol): CallTerm {
-    return { kind: 'call', operator, operatorPath: operator.split('.'), args, ...(infix ? { infix } : {}), loc };
+    return this.spanned({ kind: 'call', operator, operatorPath: operator.split('.'), args, ...(infix ? { infix } : {}), loc });
   }
 }
 
