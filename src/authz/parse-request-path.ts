@@ -37,13 +37,36 @@ function hasDotSegment(path: string): boolean {
   return false;
 }
 
+/** application/x-www-form-urlencoded decoding, with URLSearchParams' answer for malformed %-sequences. */
+function decodeComponent(text: string): string {
+  const plain = text.includes('+') ? text.replaceAll('+', ' ') : text;
+  if (!plain.includes('%')) return plain;
+  try {
+    return decodeURIComponent(plain);
+  } catch {
+    // Rare: let the standard parser decide what a broken escape means (it keeps it as written).
+    return new URLSearchParams(`k=${text}`).get('k') ?? plain;
+  }
+}
+
+// Hand-rolled rather than URLSearchParams: on the hot path it was a visible share of a decision.
 function parseQuery(text: string): Readonly<Record<string, readonly string[]>> {
   // A null-prototype object: a `__proto__=` parameter must stay data.
   const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
-  for (const [key, value] of new URLSearchParams(text)) {
-    const list = out[key];
-    if (list === undefined) out[key] = [value];
-    else list.push(value);
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('&', start);
+    if (end === -1) end = text.length;
+    if (end > start) {
+      const eq = text.indexOf('=', start);
+      const hasValue = eq !== -1 && eq < end;
+      const key = decodeComponent(text.slice(start, hasValue ? eq : end));
+      const value = hasValue ? decodeComponent(text.slice(eq + 1, end)) : '';
+      const list = out[key];
+      if (list === undefined) out[key] = [value];
+      else list.push(value);
+    }
+    start = end + 1;
   }
   return out;
 }

@@ -9,6 +9,16 @@ describe('authz: request path parsing', () => {
     assert.deepEqual({ ...parsed.query }, { limit: ['10'], tag: ['a', 'b c'] });
   });
 
+  it('decodes the query like URLSearchParams, malformed escapes included', () => {
+    for (const query of ['a=1&b=x+y&c=%41%42&d&=e&f=%zz&&g=1=2', '%E2%82%AC=%C3%A9', 'x=%', 'm=%41%zz+%E2%82', '']) {
+      const parsed = parseRequestPath(`/p?${query}`);
+      if (!parsed.ok) assert.fail(query);
+      const expected: Record<string, string[]> = {};
+      for (const [k, v] of new URLSearchParams(query)) (expected[k] ??= []).push(v);
+      assert.deepEqual({ ...parsed.query }, expected, query);
+    }
+  });
+
   it('keeps a __proto__ query key as plain data', () => {
     const parsed = parseRequestPath('/a?__proto__=x');
     if (!parsed.ok) assert.fail('refused');
