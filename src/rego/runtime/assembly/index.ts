@@ -9,3 +9,4 @@ export * from "./builtins-strings";
 export * from "./builtins-encoding";
 export * from "./builtins-patterns";
 export * from "./builtins-time";
+export * from "./builtins-more";
