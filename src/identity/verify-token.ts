@@ -85,6 +85,9 @@ export class TokenVerifier {
     const keys = oidc.keyStore.current();
     // Fail closed (503, not 401): the caller's token may be fine, we just cannot check it yet.
     if (keys === null) return { ok: false, error: { code: 'keys_unavailable' } };
+    // The generation of the keys actually used: a refresh finishing mid-verification must not
+    // label this result as checked against the newer key set.
+    let keyGeneration = oidc.keyStore.generation;
 
     let payload: JWTPayload;
     try {
@@ -95,6 +98,7 @@ export class TokenVerifier {
       if (!(await oidc.keyStore.refetchForUnknownKey())) return { ok: false, error };
       const refreshed = oidc.keyStore.current();
       if (refreshed === null) return { ok: false, error };
+      keyGeneration = oidc.keyStore.generation;
       try {
         payload = await this.verifySigned(token, refreshed, now);
       } catch (retryErr: unknown) {
@@ -109,7 +113,7 @@ export class TokenVerifier {
       keyId: typeof kid === 'string' ? kid : null,
     });
     if (result.ok && typeof payload.exp === 'number') {
-      this.cache.set(token, result.identity, payload.exp * 1000, oidc.keyStore.generation);
+      this.cache.set(token, result.identity, payload.exp * 1000, keyGeneration);
     }
     return result;
   }
