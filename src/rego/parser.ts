@@ -90,6 +90,8 @@ class Parser {
   #pos = 0;
   #wildcards = 0;
   #depth = 0;
+  /** >0 while inside `attempt`: errors must then propagate so the caller can try another reading. */
+  #speculative = 0;
   // Comprehension detection re-parses terms after a failed attempt; remembering finished terms by
   // start position keeps nested literals linear instead of doubling per nesting level.
   // Failures are remembered too (with the diagnostics they produced), or a syntax error deep inside
@@ -171,6 +173,7 @@ class Parser {
     const pos = this.#pos;
     const ndiags = this.#diags.length;
     const wildcards = this.#wildcards;
+    this.#speculative++;
     try {
       return f();
     } catch (e) {
@@ -179,6 +182,8 @@ class Parser {
       this.#diags.length = ndiags;
       this.#wildcards = wildcards;
       return undefined;
+    } finally {
+      this.#speculative--;
     }
   }
 
@@ -564,19 +569,56 @@ class Parser {
     }
     const exprs: Expr[] = [];
     for (;;) {
-      exprs.push(this.parseLiteral());
+      const start = this.#pos;
+      try {
+        exprs.push(this.parseLiteral());
+      } catch (e) {
+        if (!(e instanceof ParseAbort) || e instanceof ParseFatal || this.#speculative > 0) throw e;
+        // Skip the broken expression and go on with the next one, so one run reports the errors of
+        // every expression; the rule is dropped later because diagnostics were recorded.
+        this.skipExpression(start);
+        if (this.is('eof')) throw e;
+      }
       if (this.is(';')) {
         this.next();
         if (this.is(end)) return exprs;
         continue;
       }
       if (this.is(end)) return exprs;
-      if (!this.tok.newlineBefore) this.unexpected(`a new line, ";" or "${end}"`);
+      if (!this.tok.newlineBefore) {
+        if (this.#speculative > 0) this.unexpected(`a new line, ";" or "${end}"`);
+        this.report(FrontEndCodes.unexpectedToken, `unexpected ${JSON.stringify(this.tok.text)}: expected a new line, ";" or "${end}"`);
+        this.skipExpression(this.#pos);
+        if (this.is('eof')) throw new ParseAbort();
+        if (this.is(';')) this.next();
+        if (this.is(end)) return exprs;
+      }
     }
   }
 
   private parseLiteral(): Expr {
     return this.spanned(this.parseLiteralUnspanned());
+  }
+
+  /**
+   * Moves from an expression's first token to the token after it: the first token outside any
+   * brackets opened within the expression that begins a new line or is `;`, or the bracket that
+   * closes the enclosing body.
+   */
+  private skipExpression(start: number): void {
+    this.#pos = start;
+    let depth = 0;
+    for (let first = true; !this.is('eof'); first = false) {
+      const t = this.tok;
+      if (!first && depth === 0 && (t.newlineBefore || t.kind === ';')) return;
+      if (t.kind === '{' || t.kind === '[' || t.kind === '(') {
+        depth++;
+      } else if (t.kind === '}' || t.kind === ']' || t.kind === ')') {
+        if (depth === 0 && !first) return;
+        depth = Math.max(0, depth - 1);
+      }
+      this.next();
+    }
   }
 
   private parseLiteralUnspanned(): Expr {

@@ -309,6 +309,33 @@ describe('rego parser', () => {
       ]);
     });
 
+    it('reports errors from several expressions of one body', () => {
+      const src = [
+        'package t',
+        'p if {',
+        '  x := 1 +',
+        '  y := "ok"',
+        '  z := f(1 2)',
+        '  every v in [1] { v > }',
+        '  w := [1,',
+        '    2 3]',
+        '}',
+        'q := 1 +',
+      ].join('\n');
+      assert.deepEqual(errors(src), [
+        ['parse_unexpected_token', 4, 5],
+        ['parse_unexpected_token', 5, 12],
+        ['parse_unexpected_token', 6, 24],
+        ['parse_unexpected_token', 8, 7],
+        ['parse_unexpected_token', 10, 9],
+      ]);
+    });
+
+    it('does not invent errors for the expressions that follow a broken one', () => {
+      const src = 'package t\np if {\n  x := [1,\n    2,\n  ]]\n  y := 2\n}\nq := 3\n';
+      assert.deepEqual(errors(src), [['parse_unexpected_token', 5, 4]]);
+    });
+
     it('says that Rego v1 syntax is required', () => {
       const r = parseModule('package t\nallow { input.admin }', 'x.rego');
       assert.equal(r.ok, false);
