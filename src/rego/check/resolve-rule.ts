@@ -135,6 +135,12 @@ class RuleResolver {
           }
           return splitUnification(left, right, t, withs, expr.loc);
         }
+        if (t.kind === 'call' && t.operator === 'print' && this.ctx.functionArity([...this.ctx.packagePath, 'print']) === undefined) {
+          // `print` only writes to the evaluator's log and always succeeds (OPA's Wasm target does
+          // not print either): its arguments are checked, then the expression is dropped.
+          for (const a of t.args) this.term(a, scope);
+          return [];
+        }
         if (t.kind === 'call') {
           const resolved = this.call(t, scope, true);
           if (resolved === undefined) return [];

@@ -38,6 +38,7 @@ const negative: readonly Case[] = [
   { name: 'a unification of two unbound variables', src: 'package t\np if { x = y }', want: ['unsafe_var@policy.rego:2:12'] },
   { name: 'an unknown built-in is named', src: 'package t\np if foo.bar(1)', want: ['unknown_function@policy.rego:2:6'] },
   { name: 'a call of a function of another package that does not exist is unknown', src: 'package t\np if data.lib.nope(1)', want: ['unknown_function@policy.rego:2:6'] },
+  { name: 'an unknown function inside print arguments', src: 'package t\np if { print(nope(1)) }', want: ['unknown_function@policy.rego:2:14'] },
   { name: 'a built-in with too many arguments is an arity error', src: 'package t\np if count(1, 2, 3)', want: ['wrong_arity@policy.rego:2:6'] },
   { name: 'a user function with too few arguments is an arity error', src: 'package t\nf(a, b) := a\np := f(1)', want: ['wrong_arity@policy.rego:3:6'] },
   { name: 'the relational form is not allowed nested in a term', src: 'package t\np := [count([1], n)]', want: ['wrong_arity@policy.rego:2:7'] },

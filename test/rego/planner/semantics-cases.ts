@@ -106,6 +106,8 @@ export const SEMANTICS_CASES: readonly SemanticsCase[] = [
   { name: 'a partial set rule under a multi-segment path', src: pkg('a.b contains k if some k in input.ks\np := a.b'), input: { ks: ['y', 'x'] }, want: ['x', 'y'] },
   { name: 'a default with a composite value', src: pkg('default p := {"allowed": false, "reason": "none"}\np := {"allowed": true} if input.ok'), input: {}, want: { allowed: false, reason: 'none' } },
   { name: 'negative and non-integer number literals', src: pkg('p := [-3, 2.5, 1e3]'), want: [-3, 2.5, 1000] },
+  { name: 'print is accepted and does not affect the result', src: pkg('p if { print("checking", input.x); input.x == 1 }'), input: { x: 1 }, want: true },
+  { name: 'print of an undefined value does not make the body fail', src: pkg('p if { print(input.missing); true }'), input: {}, want: true },
   { name: 'string built-ins with the result used in a comparison', src: pkg('p if { lower(input.m) == "get"; startswith(input.path, "/api") }'), input: { m: 'GET', path: '/api/x' }, want: true },
   { name: 'a rule of another package through an import alias', src: pkg('import data.lib\np := lib.level'), extra: ['package lib\nlevel := 3\n'], want: 3 },
   { name: 'iterating the keys of a partial set rule', src: pkg('s contains x if some x in input.xs\np contains y if { s[y]; y > 1 }'), input: { xs: [1, 2, 3] }, want: [2, 3] },
