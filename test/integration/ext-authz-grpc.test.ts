@@ -143,6 +143,23 @@ describe('integration: ext_authz over gRPC with oidc-provider as the IdP', () =>
     await assert.rejects(client.check({ attributes: {} }, true), (err: ServiceError) => err.code === 3);
   });
 
+  it('survives arbitrary bytes as a CheckRequest and inside header values, and keeps serving', async () => {
+    let seed = 7;
+    const next = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed; };
+    for (let i = 0; i < 40; i += 1) {
+      const bytes = Buffer.from(Array.from({ length: 1 + (next() % 300) }, () => next() % 256));
+      const request = checkRequest({ path: ALLOWED, headers: { 'x-pad': 'P'.repeat(bytes.length) } });
+      // Overwrite the padding with random bytes: field structure up front, garbage inside.
+      const answered = (res: unknown): void => { assert.ok(at(res, 'ok_response') !== undefined || at(res, 'denied_response') !== undefined); };
+      const failed = (err: ServiceError): void => { assert.ok([3, 13].includes(err.code), `unexpected gRPC code ${err.code}`); };
+      await client.checkWithRawBytes(request, 'P'.repeat(bytes.length), bytes).then(answered, failed);
+      await client.checkRaw(bytes).then(answered, failed);
+    }
+    assert.equal(at(await client.healthCheck(), 'status'), 1);
+    const res = await client.check({ path: ALLOWED, headers: { authorization: `Bearer ${await provider.accessToken()}` } });
+    assert.equal(at(res, 'http_response'), 'ok_response');
+  });
+
   it('reports SERVING on grpc.health.v1 and NOT_FOUND for unknown services', async () => {
     assert.equal(at(await client.healthCheck(), 'status'), 1);
     assert.equal(at(await client.healthCheck('envoy.service.auth.v3.Authorization'), 'status'), 1);

@@ -92,6 +92,22 @@ export class ExtAuthzClient {
     return call;
   }
 
+  /** Sends `bytes` as the whole serialized CheckRequest. */
+  checkRaw(bytes: Buffer): Promise<unknown> {
+    const serializers = root.envoy.service.auth.v3.Authorization.service['Check'];
+    if (serializers === undefined) throw new Error('no Check method');
+    return new Promise((resolve, reject) => {
+      this.authz.makeUnaryRequest(
+        '/envoy.service.auth.v3.Authorization/Check',
+        () => bytes,
+        serializers.responseDeserialize,
+        {},
+        new Metadata(),
+        (err, value) => { if (err !== null) reject(err); else resolve(value); },
+      );
+    });
+  }
+
   /** Sends `request` after replacing `placeholder`'s bytes on the wire with `bytes` of the same length. */
   checkWithRawBytes(request: unknown, placeholder: string, bytes: Buffer): Promise<unknown> {
     const serializers = root.envoy.service.auth.v3.Authorization.service['Check'];
