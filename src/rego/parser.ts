@@ -79,10 +79,6 @@ type TermMemo =
   | { readonly kind: 'term'; readonly term: Term; readonly end: number; readonly wildcardsBefore: number; readonly wildcardsAfter: number }
   | { readonly kind: 'failure'; readonly diagnostics: readonly Diagnostic[]; readonly end: number; readonly wildcardsBefore: number };
 
-interface HeadSegment {
-  readonly term: Term;
-}
-
 class Parser {
   readonly #tokens: readonly Token[];
   readonly #file: string;
@@ -352,7 +348,7 @@ class Parser {
       this.unexpected(isDefault ? 'a rule name after `default`' : 'a rule, import or end of file');
     }
     this.next();
-    const segments: HeadSegment[] = [];
+    const segments: Term[] = [];
     let args: Term[] | undefined;
     // The head ref: `p`, `p.q.r`, `p[k]`, `p.q["r"]`, `f(x, y)`.
     while (!this.tok.spaceBefore && args === undefined) {
@@ -360,10 +356,10 @@ class Parser {
         this.next();
         const nameTok = this.tok;
         const name = this.parseFieldName();
-        segments.push({ term: this.spanned({ kind: 'string', value: name, raw: false, loc: this.loc(nameTok) }) });
+        segments.push(this.spanned({ kind: 'string', value: name, raw: false, loc: this.loc(nameTok) }));
       } else if (this.is('[')) {
         this.next();
-        segments.push({ term: this.parseTermIn(false) });
+        segments.push(this.parseTermIn(false));
         this.expect(']');
       } else if (this.is('(')) {
         this.next();
@@ -377,8 +373,7 @@ class Parser {
     const loc = this.loc(start);
     const path: string[] = [nameTok.text];
     let key: Term | undefined;
-    for (let i = 0; i < segments.length; i++) {
-      const seg = (segments[i] as HeadSegment).term;
+    for (const [i, seg] of segments.entries()) {
       if (seg.kind === 'string' && key === undefined) {
         path.push(seg.value);
       } else if (key === undefined && i === segments.length - 1) {
