@@ -65,4 +65,13 @@ describe("runtime time built-ins", () => {
     assert.equal(call("add_date", ns(Date.UTC(2024, 1, 29)), "1", "0", "0"), ns(Date.UTC(2025, 2, 1)));
     assert.equal(call("add_date", t, "500", "0", "0"), undefined);
   });
+
+  it("diffs two times field by field, in either argument order", () => {
+    const a = ns(Date.UTC(2021, 0, 31, 23, 59, 59));
+    const b = ns(Date.UTC(2023, 2, 1, 0, 0, 0));
+    assert.equal(call("diff", a, b), "[2,1,0,0,0,1]");
+    assert.equal(call("diff", b, a), "[2,1,0,0,0,1]");
+    assert.equal(call("diff", ns(Date.UTC(2020, 1, 15)), ns(Date.UTC(2020, 2, 10))), "[0,0,24,0,0,0]");
+    assert.equal(call("diff", a, a), "[0,0,0,0,0,0]");
+  });
 });

@@ -205,3 +205,61 @@ export function opa_bi_time_parse_rfc3339_ns(s: usize): usize {
   const secs = days * 86400 + <i64>(h * 3600 + mi * 60 + se) - offset;
   return makeInt(secs * NS_PER_SEC + frac);
 }
+
+function daysInMonth(y: i64, m: i64): i64 {
+  if (m == 2) return isLeap(y) ? 29 : 28;
+  return m == 4 || m == 6 || m == 9 || m == 11 ? 30 : 31;
+}
+
+// [years, months, days, hours, minutes, seconds] between two times, field by field with borrows
+// (the earlier time's month length is borrowed for days), whichever argument is earlier.
+export function opa_bi_time_diff(a: usize, b: usize): usize {
+  if (!timeArg(a)) return 0;
+  let t1 = nsOut;
+  if (!timeArg(b)) return 0;
+  let t2 = nsOut;
+  if (t1 > t2) {
+    const t = t1;
+    t1 = t2;
+    t2 = t;
+  }
+  const d1 = floorDiv(t1, NS_PER_DAY), d2 = floorDiv(t2, NS_PER_DAY);
+  const s1 = (t1 - d1 * NS_PER_DAY) / NS_PER_SEC, s2 = (t2 - d2 * NS_PER_DAY) / NS_PER_SEC;
+  civilFromDays(d1);
+  const y1 = cy, m1 = cm, day1 = cd;
+  civilFromDays(d2);
+  let year = cy - y1;
+  let month = cm - m1;
+  let day = cd - day1;
+  let hour = s2 / 3600 - s1 / 3600;
+  let min = (s2 / 60) % 60 - (s1 / 60) % 60;
+  let sec = s2 % 60 - s1 % 60;
+  if (sec < 0) {
+    sec += 60;
+    min--;
+  }
+  if (min < 0) {
+    min += 60;
+    hour--;
+  }
+  if (hour < 0) {
+    hour += 24;
+    day--;
+  }
+  if (day < 0) {
+    day += daysInMonth(y1, m1);
+    month--;
+  }
+  if (month < 0) {
+    month += 12;
+    year--;
+  }
+  const r = makeArray(6);
+  arrPush(r, makeInt(year));
+  arrPush(r, makeInt(month));
+  arrPush(r, makeInt(day));
+  arrPush(r, makeInt(hour));
+  arrPush(r, makeInt(min));
+  arrPush(r, makeInt(sec));
+  return r;
+}
