@@ -374,6 +374,30 @@ describe('IR → Wasm codegen (run with @open-policy-agent/opa-wasm)', () => {
     assert.deepEqual(await evaluate(p.build(), { x: 2 }), results([1, 2]));
   });
 
+  it('remembers an undefined rule per input: undefined, defined under with, undefined again', async () => {
+    const p = new PolicyBuilder();
+    p.func('g0.data.admin', [0, 1], 2,
+      block(st('DotStmt', { source: L(0), key: p.s('admin'), target: 3 }), st('AssignVarOnceStmt', { source: L(3), target: 2 })),
+      block(st('ReturnLocalStmt', { source: 2 })));
+    const probe = (target: number): Stmt[] => [
+      st('AssignVarStmt', { source: p.s('no'), target }),
+      st('BlockStmt', { blocks: [block(
+        st('CallStmt', { func: 'g0.data.admin', args: [L(0), L(1)], result: 20 }),
+        st('AssignVarStmt', { source: p.s('yes'), target }),
+      )] }),
+    ];
+    p.plan('p/q', block(
+      ...probe(3),
+      ...probe(4),
+      st('WithStmt', { local: 0, path: [p.s('admin').value as number], value: B(true), block: block(...probe(5)) }),
+      ...probe(6),
+      st('MakeArrayStmt', { capacity: 4, target: 2 }),
+      ...[3, 4, 5, 6].map((l) => st('ArrayAppendStmt', { array: 2, value: L(l) })),
+      ...p.result(2),
+    ));
+    assert.deepEqual(await evaluate(p.build(), {}), results(['no', 'no', 'yes', 'no']));
+  });
+
   it('is undefined after a WithStmt whose block is undefined', async () => {
     const policy = planOf((p) => [
       st('WithStmt', { local: 1, path: [p.s('flag').value as number], value: B(false), block: block(
