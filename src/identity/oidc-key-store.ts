@@ -175,9 +175,14 @@ export class OidcKeyStore {
     try {
       const res = await fetch(url, {
         headers: { accept: 'application/json' },
-        redirect: 'error',
         signal: AbortSignal.timeout(this.opts.fetchTimeoutMs ?? 5000),
       });
+      // Redirects are followed (some IdPs normalise paths), but never from https down to http.
+      if (res.redirected && new URL(url).protocol === 'https:' && new URL(res.url).protocol !== 'https:') {
+        await res.body?.cancel();
+        this.emit({ kind: 'fetch_failed', url, reason: 'insecure_redirect' });
+        return { ok: false, reason: 'insecure_redirect' };
+      }
       if (!res.ok) {
         await res.body?.cancel();
         this.emit({ kind: 'fetch_failed', url, reason: `http_${res.status}` });
