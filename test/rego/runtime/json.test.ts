@@ -71,6 +71,20 @@ describe("runtime JSON parse and dump", () => {
     assert.equal(rt.dump(v), '{"1":"a","b":2}');
   });
 
+  it("accepts nesting 1000 deep and rejects deeper documents instead of exhausting the stack", () => {
+    const deepArray = "[".repeat(1000) + "]".repeat(1000);
+    const v = rt.parse(deepArray);
+    assert.notEqual(v, 0);
+    assert.equal(rt.dump(v), deepArray);
+    assert.equal(rt.call("nmp_equal", v, rt.parse(deepArray)), 1);
+    const set = rt.call("nmp_set");
+    rt.call("nmp_set_add", set, v);
+    assert.equal(rt.call("nmp_len", set), 1);
+    assert.equal(rt.parse('{"a":'.repeat(1000) + "1" + "}".repeat(1000)) === 0, false);
+    assert.equal(rt.parse("[".repeat(1001) + "]".repeat(1001)), 0);
+    assert.equal(rt.parse('{"a":'.repeat(1001) + "1" + "}".repeat(1001)), 0);
+  });
+
   it("escapes control characters in output", () => {
     assert.equal(rt.roundTrip('"\\u0001\\t"'), '"\\u0001\\t"');
   });

@@ -27,7 +27,9 @@ let pp: usize = 0;
 let pend: usize = 0;
 let rego: bool = false;
 let depth: i32 = 0;
-const MAX_DEPTH: i32 = 10000;
+// Deeper documents are rejected: recursion deeper than a few thousand levels overflows the
+// engine's native stack, which would surface as an exception instead of a parse error.
+const MAX_DEPTH: i32 = 1000;
 
 // Children of the collections being parsed wait on a scratch stack, so every array and object is
 // allocated once at its final size (no growth copies, no slack) when its closing bracket is seen.
