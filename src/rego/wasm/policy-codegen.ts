@@ -205,6 +205,10 @@ class FunctionCompiler {
         break;
       case 'EqualStmt':
         if (sameOperand(s.stmt.a, s.stmt.b)) break;
+        if (this.#distinctConstants(s.stmt.a, s.stmt.b)) {
+          b.br(0);
+          break;
+        }
         this.operand(s.stmt.a, s.stmt);
         this.operand(s.stmt.b, s.stmt);
         b.call(rt('nmp_equal')).op(Op.i32Eqz).brIf(0);

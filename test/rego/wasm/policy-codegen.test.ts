@@ -111,6 +111,11 @@ describe('IR → Wasm codegen (run with @open-policy-agent/opa-wasm)', () => {
     ]);
     assert.deepEqual(await evaluate(ne, { s: 'y' }), results('y'));
     assert.deepEqual(await evaluate(ne, { s: 'x' }), []);
+    const constants = planOf((p) => [
+      st('AssignVarStmt', { source: B(true), target: 2 }),
+      st('EqualStmt', { a: p.s('a'), b: p.s('b') }),
+    ]);
+    assert.deepEqual(await evaluate(constants, {}), []);
   });
 
   it('checks types with IsArray/IsObject/IsSet and definedness with IsDefined/IsUndefined', async () => {
