@@ -6,7 +6,7 @@ import type { Body, Expr, Loc, Module, Rule, Term } from './ast.js';
 import { assertNever } from './ast.js';
 import { DiagnosticCollector, type Diagnostic } from './diagnostics.js';
 import { CheckCodes } from './check/check-codes.js';
-import { groupKey, type CheckedDefinition, type CheckedProgram, type RuleGroup } from './check/program.js';
+import { displayPath, groupKey, type CheckedDefinition, type CheckedProgram, type RuleGroup } from './check/program.js';
 import { resolveDefaultValue, resolveRule, type GlobalName, type ResolveContext } from './check/resolve-rule.js';
 import { buildRuleTree, groupsUnder, walkDataRef, type RuleTreeNode } from './check/rule-tree.js';
 
@@ -83,14 +83,14 @@ export function checkDataConflicts(program: CheckedProgram, data: unknown): Diag
     for (let i = 0; i < group.path.length; i++) {
       if (node === undefined) break;
       if (typeof node !== 'object' || node === null || Array.isArray(node)) {
-        diagnostics.add(CheckCodes.ruleDataConflict, `rule ${group.path.join('.')} conflicts with base data at data.${group.path.slice(0, i).join('.')}`, group.loc);
+        diagnostics.add(CheckCodes.ruleDataConflict, `rule ${displayPath(group.path)} conflicts with base data at data.${displayPath(group.path.slice(0, i))}`, group.loc);
         node = undefined;
         break;
       }
       node = Object.prototype.hasOwnProperty.call(node, group.path[i] as string) ? (node as Record<string, unknown>)[group.path[i] as string] : undefined;
     }
     if (node !== undefined) {
-      diagnostics.add(CheckCodes.ruleDataConflict, `rule ${group.path.join('.')} conflicts with base data at the same path`, group.loc);
+      diagnostics.add(CheckCodes.ruleDataConflict, `rule ${displayPath(group.path)} conflicts with base data at the same path`, group.loc);
     }
   }
   return diagnostics.toArray();
@@ -100,7 +100,7 @@ function checkGroupShape(group: RawGroup, diagnostics: DiagnosticCollector): { k
   const first = group.rules.find((r) => !r.rule.isDefault)?.rule ?? group.rules[0]?.rule;
   if (first === undefined) return undefined;
   let ok = true;
-  const name = group.path.join('.');
+  const name = displayPath(group.path);
   const defaults = group.rules.filter((r) => r.rule.isDefault);
   for (const extra of defaults.slice(1)) {
     diagnostics.add(CheckCodes.multipleDefaults, `multiple default rules for ${name}`, extra.rule.loc);
@@ -129,7 +129,7 @@ function checkPathConflicts(raw: ReadonlyMap<string, RawGroup>, diagnostics: Dia
       const prefix = raw.get(groupKey(group.path.slice(0, n)));
       if (prefix !== undefined) {
         const at = group.rules[0]?.rule.loc;
-        if (at) diagnostics.add(CheckCodes.rulePathConflict, `rule ${group.path.join('.')} conflicts with rule ${prefix.path.join('.')}`, at);
+        if (at) diagnostics.add(CheckCodes.rulePathConflict, `rule ${displayPath(group.path)} conflicts with rule ${displayPath(prefix.path)}`, at);
       }
     }
   }
@@ -198,7 +198,8 @@ function checkReferences(groups: ReadonlyMap<string, RuleGroup>, tree: RuleTreeN
         const group = groups.get(dep);
         if (group && !reported.has(dep)) {
           reported.add(dep);
-          diagnostics.add(CheckCodes.recursion, `rule ${dep} is recursive: ${cycle.join(' -> ')}`, group.loc);
+          const show = (key: string): string => displayPath(groups.get(key)?.path ?? []);
+          diagnostics.add(CheckCodes.recursion, `rule ${show(dep)} is recursive: ${cycle.map(show).join(' -> ')}`, group.loc);
         }
       } else if (s === undefined && groups.has(dep)) {
         visit(dep);
@@ -247,7 +248,7 @@ class ReferenceVisitor {
     if (target.kind !== 'ref' || target.head.kind !== 'var' || target.head.name !== 'data') return;
     const hit = walkDataRef(this.tree, target.path);
     if (hit.kind === 'group' && (hit.consumed < target.path.length || hit.group.kind === 'function')) {
-      const what = hit.group.kind === 'function' ? `the function ${hit.group.path.join('.')}` : `part of the rule document ${hit.group.path.join('.')}`;
+      const what = hit.group.kind === 'function' ? `the function ${displayPath(hit.group.path)}` : `part of the rule document ${displayPath(hit.group.path)}`;
       this.diagnostics.add(CheckCodes.withOnRule, `with cannot replace ${what}`, loc);
     }
   }
@@ -266,7 +267,7 @@ class ReferenceVisitor {
       case 'array': case 'set': for (const i of term.items) this.term(i); return;
       case 'object': for (const e of term.entries) { this.term(e.key); this.term(e.value); } return;
       case 'call':
-        if (term.operator.startsWith('data.')) this.deps.add(term.operator.slice(5));
+        if (term.operatorPath[0] === 'data') this.deps.add(groupKey(term.operatorPath.slice(1)));
         for (const a of term.args) this.term(a);
         return;
       case 'array-comprehension': case 'set-comprehension':
@@ -282,7 +283,7 @@ class ReferenceVisitor {
     switch (hit.kind) {
       case 'group':
         if (hit.group.kind === 'function') {
-          this.diagnostics.add(CheckCodes.functionAsValue, `function ${hit.group.path.join('.')} must be called`, term.loc);
+          this.diagnostics.add(CheckCodes.functionAsValue, `function ${displayPath(hit.group.path)} must be called`, term.loc);
         }
         this.deps.add(groupKey(hit.group.path));
         return;

@@ -13,7 +13,7 @@ import { builtinDecl, lookupBuiltin } from './builtins.js';
 import { makeDiagnostic, type Diagnostic } from './diagnostics.js';
 import { CheckCodes } from './check/check-codes.js';
 import { neededVars, mentionedVars } from './check/order-body.js';
-import { groupKey, type CheckedClause, type CheckedDefinition, type CheckedProgram, type RuleGroup } from './check/program.js';
+import { displayPath, groupKey, type CheckedClause, type CheckedDefinition, type CheckedProgram, type RuleGroup } from './check/program.js';
 import { buildRuleTree, hasValueRules, walkDataRef, type Overrides, type RuleTreeNode } from './check/rule-tree.js';
 import {
   DATA_LOCAL, FIRST_FREE_LOCAL, INPUT_LOCAL,
@@ -81,7 +81,7 @@ export function planProgram(program: CheckedProgram, entrypoints: readonly strin
 
 /** OPA's naming: `g0.data.<path>` for the function computing a rule group. */
 export function funcNameOf(path: readonly string[], generation = 0): string {
-  return `g${generation}.data.${path.join('.')}`;
+  return `g${generation}.data.${displayPath(path)}`;
 }
 
 class Planner {
@@ -348,14 +348,14 @@ class Planner {
       // Rule documents a `with data…` replaces are read from the data local inside the expression.
       const overrides = new Set(e.overrides);
       for (const w of expr.with) {
-        if (w.target.kind === 'var' && w.target.name === 'data') overrides.add('');
+        if (w.target.kind === 'var' && w.target.name === 'data') overrides.add(groupKey([]));
         if (w.target.kind !== 'ref' || w.target.head.kind !== 'var' || w.target.head.name !== 'data') continue;
         const hit = walkDataRef(this.#tree, w.target.path, e.overrides);
         if (hit.kind === 'group' && (hit.consumed < w.target.path.length || hit.group.kind === 'function')) {
           throw new PlanError(w.loc, 'with cannot replace part of a rule document or a function');
         }
         if (hit.kind !== 'base') {
-          overrides.add(w.target.path.map((p) => (p.kind === 'string' ? p.value : '')).join('.'));
+          overrides.add(groupKey(w.target.path.map((p) => (p.kind === 'string' ? p.value : ''))));
         }
       }
       const nest = (j: number, o2: Stmt[]): void => {
@@ -671,7 +671,7 @@ class Planner {
         return;
       }
       case 'call':
-        this.planCall(term.operator, term.args, env, out, loc, k);
+        this.planCall(term.operator, term.operatorPath, term.args, env, out, loc, k);
         return;
       case 'array-comprehension':
       case 'set-comprehension':
@@ -702,11 +702,11 @@ class Planner {
     }
   }
 
-  planCall(operator: string, args: readonly Term[], env: Env, out: Stmt[], loc: Loc, k: ValueCont): void {
+  planCall(operator: string, operatorPath: readonly string[], args: readonly Term[], env: Env, out: Stmt[], loc: Loc, k: ValueCont): void {
     this.planTerms(args, env, out, (ops, e, o) => {
       const result = this.alloc();
-      if (operator.startsWith('data.')) {
-        const group = this.program.groups.get(operator.slice('data.'.length));
+      if (operatorPath[0] === 'data') {
+        const group = this.program.groups.get(groupKey(operatorPath.slice(1)));
         if (group === undefined || group.kind !== 'function') throw new PlanError(loc, `${operator} is not a function`);
         const func = this.funcFor(group, e.overrides);
         o.push(this.stmt('CallStmt', { func, args: [local(e.input), local(e.data), ...ops], result }, loc));
@@ -766,7 +766,7 @@ class Planner {
     const hit = walkDataRef(this.#tree, path, env.overrides);
     switch (hit.kind) {
       case 'group': {
-        if (hit.group.kind === 'function') throw new PlanError(loc, `function ${hit.group.path.join('.')} must be called`);
+        if (hit.group.kind === 'function') throw new PlanError(loc, `function ${displayPath(hit.group.path)} must be called`);
         const result = this.alloc();
         out.push(this.stmt('CallStmt', { func: this.funcFor(hit.group, env.overrides), args: [local(env.input), local(env.data)], result }, loc));
         this.walkPath(result, path, hit.consumed, env, out, k);

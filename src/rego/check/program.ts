@@ -48,6 +48,12 @@ export interface CheckedProgram {
   readonly files: readonly string[];
 }
 
+/** A map key for a document path; JSON so that `p["a.b"]` and `p.a.b` stay distinct. */
 export function groupKey(path: readonly string[]): string {
-  return path.join('.');
+  return JSON.stringify(path);
+}
+
+/** A path as Rego writes it: `a.b["c-d"]` (segments that are not identifiers are quoted). */
+export function displayPath(path: readonly string[]): string {
+  return path.map((seg, i) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(seg) ? `${i === 0 ? '' : '.'}${seg}` : `[${JSON.stringify(seg)}]`)).join('');
 }

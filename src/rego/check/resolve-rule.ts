@@ -10,7 +10,7 @@ import { lookupBuiltin } from '../builtins.js';
 import type { DiagnosticCollector } from '../diagnostics.js';
 import { CheckCodes } from './check-codes.js';
 import { orderBody, type Captures } from './order-body.js';
-import type { CheckedClause, CheckedDefinition } from './program.js';
+import { displayPath, type CheckedClause, type CheckedDefinition } from './program.js';
 
 /** What a module-level name means. */
 export type GlobalName =
@@ -51,7 +51,7 @@ export function resolveDefaultValue(rule: Rule, ctx: ResolveContext): Term | und
   const value = rule.value;
   if (value === undefined) return undefined;
   if (!isConstant(value)) {
-    ctx.diagnostics.add(CheckCodes.defaultNotConstant, `default value of ${rule.path.join('.')} must be a constant`, value.loc);
+    ctx.diagnostics.add(CheckCodes.defaultNotConstant, `default value of ${displayPath(rule.path)} must be a constant`, value.loc);
     return undefined;
   }
   return value;
@@ -339,17 +339,18 @@ class RuleResolver {
       return undefined;
     }
     const args = term.args.map((a) => this.term(a, scope));
-    if (args.length === target.arity) return { ...term, operator: target.name, operatorPath: target.name.split('.'), args };
+    if (args.length === target.arity) return { ...term, operator: target.name, operatorPath: target.path, args };
     if (isExpression && args.length === target.arity + 1 && term.infix === undefined) {
       const output = args[args.length - 1] as Term;
-      const call: CallTerm = { ...term, operator: target.name, operatorPath: target.name.split('.'), args: args.slice(0, -1) };
+      const call: CallTerm = { ...term, operator: target.name, operatorPath: target.path, args: args.slice(0, -1) };
       return { kind: 'call', operator: 'eq', operatorPath: ['eq'], args: [output, call], loc: term.loc };
     }
     this.ctx.diagnostics.add(CheckCodes.wrongArity, `function ${term.operator} takes ${target.arity} arguments, got ${args.length}`, term.loc);
     return undefined;
   }
 
-  callee(term: CallTerm): { name: string; arity: number } | undefined {
+  /** `path` is the callee's exact path: `["data", …]` for user functions, the dotted name's segments for built-ins. */
+  callee(term: CallTerm): { name: string; path: readonly string[]; arity: number } | undefined {
     const segs = term.operatorPath.length > 0 ? term.operatorPath : term.operator.split('.');
     const first = segs[0];
     if (first === undefined) return undefined;
@@ -362,10 +363,10 @@ class RuleResolver {
     }
     if (userPath !== undefined) {
       const arity = this.ctx.functionArity(userPath);
-      return arity === undefined ? undefined : { name: ['data', ...userPath].join('.'), arity };
+      return arity === undefined ? undefined : { name: `data.${displayPath(userPath)}`, path: ['data', ...userPath], arity };
     }
     const builtin = lookupBuiltin(term.operator);
-    if (builtin !== undefined) return { name: builtin.name, arity: builtin.arity };
+    if (builtin !== undefined) return { name: builtin.name, path: builtin.name.split('.'), arity: builtin.arity };
     return undefined;
   }
 }

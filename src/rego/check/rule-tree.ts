@@ -3,7 +3,7 @@
 // planner (which parts of a reference are virtual and which are base data).
 
 import type { Term } from '../ast.js';
-import type { RuleGroup } from './program.js';
+import { groupKey as pathKey, type RuleGroup } from './program.js';
 
 export interface RuleTreeNode {
   readonly path: readonly string[];
@@ -43,7 +43,6 @@ export type Overrides = ReadonlySet<string>;
 
 const NO_OVERRIDES: Overrides = new Set();
 
-const pathKey = (path: readonly string[]): string => path.join('.');
 
 /**
  * True when the node or something below it is a rule that is part of the data document (not a

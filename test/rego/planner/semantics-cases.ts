@@ -106,6 +106,7 @@ export const SEMANTICS_CASES: readonly SemanticsCase[] = [
   { name: 'a partial set rule under a multi-segment path', src: pkg('a.b contains k if some k in input.ks\np := a.b'), input: { ks: ['y', 'x'] }, want: ['x', 'y'] },
   { name: 'a default with a composite value', src: pkg('default p := {"allowed": false, "reason": "none"}\np := {"allowed": true} if input.ok'), input: {}, want: { allowed: false, reason: 'none' } },
   { name: 'negative and non-integer number literals', src: pkg('p := [-3, 2.5, 1e3]'), want: [-3, 2.5, 1000] },
+  { name: 'a quoted rule path segment with a dot is its own document', src: pkg('a["b.c"] := 1\na.b.c := 2\np := [a["b.c"], a.b.c]'), want: [1, 2] },
   { name: 'print is accepted and does not affect the result', src: pkg('p if { print("checking", input.x); input.x == 1 }'), input: { x: 1 }, want: true },
   { name: 'print of an undefined value does not make the body fail', src: pkg('p if { print(input.missing); true }'), input: {}, want: true },
   { name: 'string built-ins with the result used in a comparison', src: pkg('p if { lower(input.m) == "get"; startswith(input.path, "/api") }'), input: { m: 'GET', path: '/api/x' }, want: true },
