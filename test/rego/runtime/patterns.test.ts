@@ -62,6 +62,14 @@ describe("runtime regex.match", () => {
     });
   }
 
+  it("handles very long patterns and makes absurdly nested ones undefined rather than overflowing", () => {
+    assert.equal(match("^" + "a".repeat(5000) + "$", "a".repeat(5000)), "true");
+    assert.equal(match("(".repeat(150) + "a" + ")".repeat(150), "a"), "true");
+    assert.equal(match("(".repeat(5000) + "a" + ")".repeat(5000), "a"), undefined);
+    assert.equal(match(Array.from({ length: 3000 }, (_, i) => `w${i}`).join("|"), "w2999"), undefined);
+    assert.equal(match(Array.from({ length: 500 }, (_, i) => `w${i}`).join("|"), "xw499"), "true");
+  });
+
   it("matches in time linear in the text for patterns that make backtrackers explode", () => {
     const t0 = performance.now();
     assert.equal(match("^(a+)+$", "a".repeat(20000) + "b"), "false");

@@ -48,6 +48,12 @@ let failed: bool = false;
 let fCase: bool = false; // (?i)
 let fDotNl: bool = false; // (?s)
 let fMulti: bool = false; // (?m)
+let groupDepth: i32 = 0;
+// Recursion limits: patterns may come from requests, and deep recursion would overflow the
+// native stack instead of making the call undefined.
+const MAX_GROUP_DEPTH: i32 = 200;
+const MAX_GEN_DEPTH: i32 = 1000;
+let genDepth: i32 = 0;
 
 // range buffer for the class being parsed
 let rbuf: usize = 0;
@@ -213,6 +219,7 @@ function parseAtom(): usize {
 
 function parseGroup(): usize {
   pos++;
+  if (++groupDepth > MAX_GROUP_DEPTH) return fail();
   const saveCase = fCase, saveDot = fDotNl, saveMulti = fMulti;
   if (peek() == 63) {
     pos++;
@@ -242,6 +249,7 @@ function parseGroup(): usize {
       if (f == 41) {
         // flags apply to the rest of the enclosing group
         pos++;
+        groupDepth--;
         return node(K_EMPTY, 0, 0, 0);
       }
       if (f != 58) return fail();
@@ -252,6 +260,7 @@ function parseGroup(): usize {
   if (failed) return 0;
   if (peek() != 41) return fail();
   pos++;
+  groupDepth--;
   fCase = saveCase;
   fDotNl = saveDot;
   fMulti = saveMulti;
@@ -528,10 +537,16 @@ function patch(pc: i32, x: i32, y: i32): void {
 
 function gen(n: usize): void {
   if (failed) return;
-  if (plen > MAX_PROG) {
+  if (plen > MAX_PROG || genDepth > MAX_GEN_DEPTH) {
     failed = true;
     return;
   }
+  genDepth++;
+  genNode(n);
+  genDepth--;
+}
+
+function genNode(n: usize): void {
   const k = load<i32>(n);
   const a = load<i32>(n, 4), b = load<i32>(n, 8), c = load<i32>(n, 12);
   switch (k) {
@@ -544,10 +559,24 @@ function gen(n: usize): void {
     case K_CLASS:
       emit(OP_CLASS, a, b | (c << 31));
       return;
-    case K_CAT:
-      gen(<usize>a);
-      gen(<usize>b);
+    case K_CAT: {
+      // sequences are left-deep trees as long as the pattern: walk the spine instead of recursing
+      let count = 0;
+      let m = n;
+      while (load<i32>(m) == K_CAT) {
+        count++;
+        m = <usize>load<i32>(m, 4);
+      }
+      const rights = alloc(<usize>count << 2);
+      m = n;
+      for (let i = 0; i < count; i++) {
+        store<usize>(rights + (<usize>i << 2), <usize>load<i32>(m, 8));
+        m = <usize>load<i32>(m, 4);
+      }
+      gen(m);
+      for (let i = count - 1; i >= 0; i--) gen(load<usize>(rights + (<usize>i << 2)));
       return;
+    }
     case K_ALT: {
       const split = emit(OP_SPLIT, 0, 0);
       gen(<usize>a);
@@ -723,6 +752,8 @@ function run(p: usize, n: i32, anchored: bool): bool {
 }
 
 function resetParser(p: usize, n: i32): void {
+  groupDepth = 0;
+  genDepth = 0;
   src = p;
   srcLen = n;
   pos = 0;
@@ -787,7 +818,9 @@ function globSeq(inBraces: bool): usize {
       if (failed) return 0;
     } else if (c == 123) {
       pos++;
+      if (++groupDepth > MAX_GROUP_DEPTH) return fail();
       atom = globAlt(true);
+      groupDepth--;
       if (failed) return 0;
       if (peek() != 125) return fail();
       pos++;
