@@ -18,6 +18,8 @@ export interface AuthzRequest {
   readonly host: string;
   /** Lower-case names. */
   readonly headers: RequestHeaders;
+  /** The proxy's request id (Envoy's x-request-id), logged to correlate with its access log. */
+  readonly requestId?: string;
 }
 
 export interface Decision {
@@ -179,6 +181,7 @@ export class DecisionPipeline {
       allowed: verdict.kind === 'allow',
       status: VERDICT_STATUS[verdict.kind].httpStatus,
       reason: verdict.reason,
+      request_id: request.requestId ?? request.headers['x-request-id'] ?? null,
       method: request.method,
       path: decision.path,
       principal_id: identity?.principalId ?? null,

@@ -43,7 +43,6 @@ function readHeaders(http: Record<string, unknown>): Record<string, string> {
 
 export interface CheckAttributes {
   readonly request: AuthzRequest;
-  readonly requestId: string;
 }
 
 export function readCheckRequest(message: unknown): CheckAttributes | null {
@@ -57,7 +56,6 @@ export function readCheckRequest(message: unknown): CheckAttributes | null {
   const headers = readHeaders(http);
   const host = str(field(http, 'host')) || (headers[':authority'] ?? '');
   return {
-    request: { method: str(field(http, 'method')), target: str(field(http, 'path')), host, headers },
-    requestId: str(field(http, 'id')),
+    request: { method: str(field(http, 'method')), target: str(field(http, 'path')), host, headers, requestId: str(field(http, 'id')) },
   };
 }

@@ -122,10 +122,11 @@ describe('authz: decision pipeline', () => {
     if (!result.ok) assert.fail('config');
     const { authenticator } = createIdentityStage(result.config.auth, { clock: () => now });
     const logged = new DecisionPipeline({ authEnabled: true, authenticator, engine: new TableEngine(allow()), logger: createLogger('info', sink), newDecisionId: () => 'd-42' });
-    await logged.decide(request());
+    await logged.decide({ ...request(), requestId: 'envoy-req-1' });
     assert.equal(lines.length, 1);
     const entry = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
     assert.equal(entry['decision_id'], 'd-42');
+    assert.equal(entry['request_id'], 'envoy-req-1');
     assert.equal(entry['reason'], 'role');
     assert.equal(entry['principal_id'], 'dev@example.com');
     assert.ok(!(lines[0] ?? '').includes(token.slice(0, 20)));
