@@ -148,8 +148,8 @@ function resolveContext(
   }
   for (const imp of module.imports) {
     if (imp.alias === undefined || (imp.kind !== 'input' && imp.kind !== 'data')) continue;
-    if (globals.has(imp.alias)) {
-      diagnostics.add(CheckCodes.importConflict, `import ${imp.alias} conflicts with a rule of the package`, imp.loc);
+    if (globals.has(imp.alias) || imp.alias === 'input' || imp.alias === 'data') {
+      diagnostics.add(CheckCodes.importConflict, `import ${imp.alias} conflicts with a rule of the package or a root document`, imp.loc);
       continue;
     }
     const rest = imp.path.slice(1);

@@ -59,6 +59,7 @@ const negative: readonly Case[] = [
   { name: 'with replacing a function', src: 'package t\nf(x) := x\np if { f(1) with data.t.f as 2 }', want: ['with_on_rule_unsupported@policy.rego:3:13'] },
   { name: 'a function used as a value', src: 'package t\nf(x) := 1\np := f', want: ['function_used_as_value@policy.rego:3:6'] },
   { name: 'an import alias that shadows a rule', src: 'package t\nimport data.x.p\np := 1', want: ['import_conflict@policy.rego:2:1'] },
+  { name: 'an import alias that shadows input', src: 'package t\nimport data.x as input\np := 1', want: ['import_conflict@policy.rego:2:1'] },
 ];
 
 describe('semantic checks', () => {
