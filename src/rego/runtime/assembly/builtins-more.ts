@@ -186,3 +186,57 @@ export function opa_bi_graph_reachable(graph: usize, initial: usize): usize {
   }
   return reached;
 }
+
+import { valueEqual } from "./values";
+
+// Objects recursively (every key of sub present, values subsets); sets by membership; arrays as a
+// contiguous run; an array super with a set sub by membership; anything else by equality.
+function isSubset(sup: usize, sub: usize): bool {
+  const ta = typeOf(sup), tb = typeOf(sub);
+  if (ta == T_OBJECT && tb == T_OBJECT) {
+    const n = collLen(sub);
+    for (let i = 0; i < n; i++) {
+      const j = collFind(sup, entKey(sub, i));
+      if (j < 0 || !isSubset(entVal(sup, j), entVal(sub, i))) return false;
+    }
+    return true;
+  }
+  if (ta == T_SET && tb == T_SET) {
+    const n = collLen(sub);
+    for (let i = 0; i < n; i++) if (collFind(sup, entKey(sub, i)) < 0) return false;
+    return true;
+  }
+  if (ta == T_ARRAY && tb == T_ARRAY) {
+    const n = arrLen(sup), m = arrLen(sub);
+    if (m == 0) return true;
+    for (let s = 0; s + m <= n; s++) {
+      let k = 0;
+      while (k < m && valueEqual(arrGet(sup, s + k), arrGet(sub, k))) k++;
+      if (k == m) return true;
+    }
+    return false;
+  }
+  if (ta == T_ARRAY && tb == T_SET) {
+    const n = collLen(sub), m = arrLen(sup);
+    for (let i = 0; i < n; i++) {
+      const x = entKey(sub, i);
+      let found = false;
+      for (let j = 0; j < m; j++) {
+        if (valueEqual(arrGet(sup, j), x)) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) return false;
+    }
+    return true;
+  }
+  return valueEqual(sup, sub);
+}
+
+export function opa_bi_object_subset(sup: usize, sub: usize): usize {
+  const ta = typeOf(sup), tb = typeOf(sub);
+  const ok = (ta == T_OBJECT && tb == T_OBJECT) || (ta == T_SET && tb == T_SET) || (ta == T_ARRAY && (tb == T_ARRAY || tb == T_SET));
+  if (!ok) return 0;
+  return makeBool(isSubset(sup, sub));
+}
