@@ -58,8 +58,9 @@ http {
 `);
     nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
     base = `http://127.0.0.1:${nginxPort}`;
-    // nginx has no readiness signal other than its port answering; try a bounded number of times.
-    for (let i = 0; i < 200; i += 1) {
+    // nginx has no readiness signal other than its port answering: probe it, for at most 10 s.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && nginx.exitCode === null) {
       try {
         await fetch(`${base}/apis/auth/discovery`);
         return;
