@@ -777,7 +777,17 @@ class Planner {
           this.walkPath(env.data, path, 0, env, out, k);
           return;
         }
-        const doc = this.materialize(hit.node, env, out, loc);
+        // `data.apps[name].allow` only needs each package's `allow`: the constant segments after
+        // the first non-constant one restrict which rules are evaluated.
+        const filter: (string | null)[] = [];
+        if (hit.consumed < path.length) {
+          filter.push(null);
+          for (const seg of path.slice(hit.consumed + 1)) {
+            if (seg.kind !== 'string') break;
+            filter.push(seg.value);
+          }
+        }
+        const doc = this.materialize(hit.node, env, out, loc, filter);
         this.walkPath(doc, path, hit.consumed, env, out, k);
         return;
       }
@@ -790,8 +800,8 @@ class Planner {
   }
 
   /** The whole document at a tree node: base data there, with the rules' values merged in. */
-  materialize(node: RuleTreeNode, env: Env, out: Stmt[], loc: Loc): Local {
-    const virtual = this.virtualDocument(node, env, out, loc);
+  materialize(node: RuleTreeNode, env: Env, out: Stmt[], loc: Loc, filter: readonly (string | null)[] = []): Local {
+    const virtual = this.virtualDocument(node, env, out, loc, filter);
     const result = this.alloc();
     out.push(this.stmt('AssignVarStmt', { source: local(virtual), target: result }, loc));
     const merge: Stmt[] = [];
@@ -807,10 +817,16 @@ class Planner {
     return result;
   }
 
-  virtualDocument(node: RuleTreeNode, env: Env, out: Stmt[], loc: Loc): Local {
+  /**
+   * The rules' part of the document at `node`. `filter[i]`, when a string, is the only key that
+   * will be read at depth i, so other subtrees there are left out (and their rules not run).
+   */
+  virtualDocument(node: RuleTreeNode, env: Env, out: Stmt[], loc: Loc, filter: readonly (string | null)[]): Local {
     const obj = this.alloc();
     out.push(this.stmt('MakeObjectStmt', { target: obj }, loc));
+    const only = filter[0];
     for (const name of [...node.children.keys()].sort()) {
+      if (typeof only === 'string' && name !== only) continue;
       const child = node.children.get(name) as RuleTreeNode;
       const key: Operand = { type: 'string_index', value: this.str(name) };
       // Replaced documents come from the base data merged in by materialize().
@@ -827,7 +843,7 @@ class Planner {
           }],
         }, loc));
       } else {
-        const sub = this.virtualDocument(child, env, out, loc);
+        const sub = this.virtualDocument(child, env, out, loc, filter.slice(1));
         out.push(this.stmt('ObjectInsertStmt', { key, value: local(sub), object: obj }, loc));
       }
     }

@@ -92,6 +92,13 @@ export const SEMANTICS_CASES: readonly SemanticsCase[] = [
     data: { apps: { b: { allow: false } } },
     want: [['a', true], ['b', false]],
   },
+  {
+    name: 'iterating packages evaluates only the rule the reference names',
+    src: `package apps.a\nallow := true\nbroken := x if some x in [1, 2]\n`,
+    rule: 'root/p',
+    extra: ['package root\np contains [name, v] if v := data.apps[name].allow\n'],
+    want: [['a', true]],
+  },
   { name: 'base data is read through data', src: pkg('p := data.roles[input.r]'), input: { r: 'x' }, data: { roles: { x: 1 } }, want: 1 },
   { name: 'rules are data under the package path', src: pkg('q := 2\np := data.t.q'), want: 2 },
   // more shapes
