@@ -787,7 +787,10 @@ class Planner {
             filter.push(seg.value);
           }
         }
-        const doc = this.materialize(hit.node, env, out, loc, filter);
+        // A bound variable selects one package at run time: only that package's rules run.
+        const seg = path[hit.consumed];
+        const selector = seg?.kind === 'var' ? env.vars.get(seg.name) : undefined;
+        const doc = this.materialize(hit.node, env, out, loc, filter, selector);
         this.walkPath(doc, path, hit.consumed, env, out, k);
         return;
       }
@@ -800,8 +803,8 @@ class Planner {
   }
 
   /** The whole document at a tree node: base data there, with the rules' values merged in. */
-  materialize(node: RuleTreeNode, env: Env, out: Stmt[], loc: Loc, filter: readonly (string | null)[] = []): Local {
-    const virtual = this.virtualDocument(node, env, out, loc, filter);
+  materialize(node: RuleTreeNode, env: Env, out: Stmt[], loc: Loc, filter: readonly (string | null)[] = [], selector?: Local): Local {
+    const virtual = this.virtualDocument(node, env, out, loc, filter, selector);
     const result = this.alloc();
     out.push(this.stmt('AssignVarStmt', { source: local(virtual), target: result }, loc));
     const merge: Stmt[] = [];
@@ -821,13 +824,19 @@ class Planner {
    * The rules' part of the document at `node`. `filter[i]`, when a string, is the only key that
    * will be read at depth i, so other subtrees there are left out (and their rules not run).
    */
-  virtualDocument(node: RuleTreeNode, env: Env, out: Stmt[], loc: Loc, filter: readonly (string | null)[]): Local {
+  virtualDocument(node: RuleTreeNode, env: Env, parent: Stmt[], loc: Loc, filter: readonly (string | null)[], selector?: Local): Local {
     const obj = this.alloc();
-    out.push(this.stmt('MakeObjectStmt', { target: obj }, loc));
+    parent.push(this.stmt('MakeObjectStmt', { target: obj }, loc));
     const only = filter[0];
     for (const name of [...node.children.keys()].sort()) {
       if (typeof only === 'string' && name !== only) continue;
       const child = node.children.get(name) as RuleTreeNode;
+      // With a selector, each child is computed only when the selector names it.
+      let out = parent;
+      if (selector !== undefined && hasValueRules(child, env.overrides)) {
+        out = [this.stmt('EqualStmt', { a: local(selector), b: { type: 'string_index', value: this.str(name) } }, loc)];
+        parent.push(this.stmt('BlockStmt', { blocks: [{ stmts: out }] }, loc));
+      }
       const key: Operand = { type: 'string_index', value: this.str(name) };
       // Replaced documents come from the base data merged in by materialize().
       if (!hasValueRules(child, env.overrides)) continue;

@@ -99,6 +99,23 @@ export const SEMANTICS_CASES: readonly SemanticsCase[] = [
     extra: ['package root\np contains [name, v] if v := data.apps[name].allow\n'],
     want: [['a', true]],
   },
+  {
+    name: 'a bound variable selecting a package evaluates only that package',
+    src: `package apps.a\nallow := true\npackage_b_is_not_evaluated := 1\n`,
+    rule: 'root/p',
+    extra: ['package root\np := v if { name := input.app; v := data.apps[name].allow }\n', 'package apps.b\nallow := x if some x in [1, 2]\n'],
+    input: { app: 'a' },
+    want: true,
+  },
+  {
+    name: 'a bound variable can select a base-data package',
+    src: `package apps.a\nallow := true\n`,
+    rule: 'root/p',
+    extra: ['package root\np := v if { name := input.app; v := data.apps[name].allow }\n'],
+    input: { app: 'c' },
+    data: { apps: { c: { allow: 'base' } } },
+    want: 'base',
+  },
   { name: 'base data is read through data', src: pkg('p := data.roles[input.r]'), input: { r: 'x' }, data: { roles: { x: 1 } }, want: 1 },
   { name: 'rules are data under the package path', src: pkg('q := 2\np := data.t.q'), want: 2 },
   // more shapes
