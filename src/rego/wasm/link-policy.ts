@@ -12,7 +12,7 @@ import {
   compileNameTableFunction,
   compileOpaEvalFunction,
   compilePlanFunction,
-  compileStringFunction,
+  compileInitFunction,
   type IndexedFunc,
   RUNTIME_FUNCTIONS,
   type RuntimeName,
@@ -158,12 +158,11 @@ export function linkPolicy(runtime: Uint8Array, policy: Policy, options: LinkOpt
   const importedGlobals = m.imports.filter((i) => i.desc.kind === 'global').length;
   const zero64 = new Uint8Array([0x42, 0x00, 0x0b]);
   const firstGlobal = importedGlobals + m.globals.length;
-  m.globals.push({ type: I64, mutable: true, init: zero64 }, { type: I64, mutable: true, init: zero64 }, { type: I64, mutable: true, init: zero64 });
-  const globals = { evalGen: firstGlobal, memoGen: firstGlobal + 1, genCounter: firstGlobal + 2 };
+  m.globals.push({ type: I64, mutable: true, init: zero64 }, { type: I64, mutable: true, init: zero64 });
+  const globals = { memoGen: firstGlobal, genCounter: firstGlobal + 1 };
 
   // Function indices of everything generated, fixed before any body is compiled.
   let next = importedFuncs + m.functions.length;
-  const strFunc = next++;
   const planFuncs = policy.plans.plans.map(() => next++);
   const funcIndex = new Map<string, IndexedFunc & { memoSlot: number | undefined }>();
   let memoCount = 0;
@@ -180,7 +179,7 @@ export function linkPolicy(runtime: Uint8Array, policy: Policy, options: LinkOpt
   const env: CodegenEnv = {
     policy, layout,
     rt: (name) => runtimeIndex.get(name) as number,
-    nativeBuiltin, hostBuiltinIds, builtinImports, abortImport, globals, strFunc, dispatchFunc, planFuncs,
+    nativeBuiltin, hostBuiltinIds, builtinImports, abortImport, globals, dispatchFunc, planFuncs,
     funcs: funcIndex,
     dynamicTargets: funcs.flatMap((f) => {
       const info = funcIndex.get(f.name);
@@ -203,7 +202,6 @@ export function linkPolicy(runtime: Uint8Array, policy: Policy, options: LinkOpt
     names.set(index, name);
     return index;
   };
-  add('$str', i32s(1), compileStringFunction(env));
   for (const plan of policy.plans.plans) add(`plan:${plan.name}`, i32s(2), compilePlanFunction(env, plan, diagnostics));
   for (const f of funcs) {
     const info = funcIndex.get(f.name);
@@ -214,9 +212,11 @@ export function linkPolicy(runtime: Uint8Array, policy: Policy, options: LinkOpt
   const opaEval = add('opa_eval', i32s(7), compileOpaEvalFunction(env));
   const ctxEval = add('eval', i32s(1), compileCtxEvalFunction(env));
   const entrypoints = add('entrypoints', i32s(0), compileNameTableFunction(env, layout.entrypointNames.map((r, id) => ({ ...r, id }))));
+  const init = add('$init', { params: [], results: [] }, compileInitFunction(env, m.start));
   const builtins = add('builtins', i32s(0), compileNameTableFunction(env, hostBuiltins.map(([, id], i) => ({ ...(layout.builtinNames[i] as { ptr: number; len: number }), id }))));
 
   if (diagnostics.length > 0) return { ok: false, diagnostics };
+  m.start = init;
 
   // Patch the allocator's start and make sure the initial memory covers the static region.
   const heapExport = exportsByName.get('__heap_start');

@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { Block, Func, Location, Operand, Plan, Policy, Stmt } from '../ir.js';
 import { FunctionBuilder, Op } from './function-builder.js';
-import type { PolicyLayout } from './policy-layout.js';
+import { type PolicyLayout, STRING_SLOT_SIZE } from './policy-layout.js';
 
 export interface IndexedFunc {
   readonly index: number;
@@ -24,8 +24,7 @@ export interface CodegenEnv {
   readonly hostBuiltinIds: ReadonlyMap<string, number>;
   readonly builtinImports: readonly number[];
   readonly abortImport: number;
-  readonly globals: { readonly evalGen: number; readonly memoGen: number; readonly genCounter: number };
-  readonly strFunc: number;
+  readonly globals: { readonly memoGen: number; readonly genCounter: number };
   readonly dispatchFunc: number;
   readonly planFuncs: readonly number[];
   readonly funcs: ReadonlyMap<string, IndexedFunc & { readonly memoSlot: number | undefined }>;
@@ -125,7 +124,12 @@ class FunctionCompiler {
       this.b.i32(0);
       return;
     }
-    this.b.i32(index).call(this.env.strFunc);
+    this.loadString(index);
+  }
+
+  /** The value of static string `index`: created at instantiation, so a load, no call. */
+  loadString(index: number): void {
+    this.b.i32(this.env.layout.stringSlots + STRING_SLOT_SIZE * index).load32();
   }
 
   operand(op: Operand, loc: Location): void {
@@ -442,7 +446,9 @@ class FunctionCompiler {
       if (!possible) continue;
       b.block();
       for (const [local, idx] of dynamic) {
-        b.get(local).i32(idx).call(env.strFunc).call(env.rt('nmp_equal')).op(Op.i32Eqz).brIf(0);
+        b.get(local);
+        this.loadString(idx);
+        b.call(env.rt('nmp_equal')).op(Op.i32Eqz).brIf(0);
       }
       for (const a of args) b.get(this.local(a));
       b.call(f.index).set(target).br(1);
@@ -557,31 +563,25 @@ export function compileFuncFunction(
   return b.finish();
 }
 
-/** `$str(i) -> value`: the static string `i`, created at most once per evaluation. */
-export function compileStringFunction(env: CodegenEnv): Uint8Array {
-  const b = new FunctionBuilder(1);
-  const slot = b.newLocal();
-  const entry = b.newLocal();
-  const value = b.newLocal();
-  const gen = env.globals.evalGen;
-  b.get(0).i32(4).op(Op.i32Shl).i32(env.layout.stringSlots).op(Op.i32Add).tee(slot);
-  b.load64().globalGet(gen).op(Op.i64Eq).if();
-  b.get(slot).load32(8).op(Op.return);
-  b.end();
-  b.get(0).i32(3).op(Op.i32Shl).i32(env.layout.stringTable).op(Op.i32Add).tee(entry).load32();
-  b.get(entry).load32(4).call(env.rt('nmp_string_ref')).set(value);
-  b.get(slot).globalGet(gen).store64();
-  b.get(slot).get(value).store32(8);
-  b.get(value);
+/**
+ * `$init`, the module's start function: runs the runtime's own start function, then creates every
+ * static string value once. They are allocated before the SDK first reads the heap pointer, so
+ * they lie below all data and evaluations and stay valid for the life of the instance.
+ */
+export function compileInitFunction(env: CodegenEnv, runtimeStart: number | undefined): Uint8Array {
+  const b = new FunctionBuilder(0);
+  if (runtimeStart !== undefined) b.call(runtimeStart);
+  env.layout.strings.forEach((ref, i) => {
+    b.i32(env.layout.stringSlots + STRING_SLOT_SIZE * i).i32(ref.ptr).i32(ref.len).call(env.rt('nmp_string_ref')).store32();
+  });
   return b.finish();
 }
 
-/** Starts a new evaluation generation: string and memo caches of earlier calls become stale. */
+/** Starts a new evaluation generation: memo entries of earlier calls become stale. */
 function bumpGenerations(b: FunctionBuilder, env: CodegenEnv): void {
   const g = env.globals;
   b.globalGet(g.genCounter).i64(1n).op(Op.i64Add).globalSet(g.genCounter);
   b.globalGet(g.genCounter).globalSet(g.memoGen);
-  b.globalGet(g.genCounter).globalSet(g.evalGen);
 }
 
 /** `$dispatch(entrypoint, input, data) -> result_set`; an unknown id aborts. */

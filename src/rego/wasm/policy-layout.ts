@@ -1,5 +1,5 @@
 // Policy constants → the bytes of the policy's data segment and the addresses of everything in it,
-// plus the zero-initialised slot region (per-evaluation string and memo caches) that follows it.
+// plus the zero-initialised slot region (string values, memo entries) that follows it.
 import { ByteWriter } from './byte-writer.js';
 
 export interface ConstRef {
@@ -10,8 +10,6 @@ export interface ConstRef {
 export interface PolicyLayout {
   /** Static strings of the IR, by string index. */
   readonly strings: readonly ConstRef[];
-  /** `(ptr, len)` pairs of the static strings, read by the lazy string constructor. */
-  readonly stringTable: number;
   readonly entrypointNames: readonly ConstRef[];
   readonly builtinNames: readonly ConstRef[];
   readonly resultKey: ConstRef;
@@ -19,7 +17,7 @@ export interface PolicyLayout {
   readonly badEntrypointMessage: number;
   readonly segment: Uint8Array;
   readonly segmentBase: number;
-  /** 16 bytes per string: `[generation i64][value i32]`. */
+  /** 4 bytes per string: its value, created once when the module is instantiated. */
   readonly stringSlots: number;
   /** 24 bytes per memoised function: `[generation i64][input i32][data i32][value i32]`. */
   readonly memoSlots: number;
@@ -27,7 +25,7 @@ export interface PolicyLayout {
   readonly heapStart: number;
 }
 
-export const SLOT_SIZE = 16;
+export const STRING_SLOT_SIZE = 4;
 /** Memo entries also record which input and data values they were computed from. */
 export const MEMO_SLOT_SIZE = 24;
 
@@ -56,23 +54,12 @@ export function layoutPolicy(
   const builtinNames = builtins.map((s) => put(s));
   const resultKey = put('result');
   const badEntrypointMessage = put('invalid entrypoint id', true).ptr;
-  while ((base + w.length) % 8 !== 0) w.byte(0);
-  const stringTable = base + w.length;
-  for (const ref of stringRefs) {
-    w.bytes(le32(ref.ptr)).bytes(le32(ref.len));
-  }
   const segment = w.toBytes();
-  const stringSlots = align(base + segment.length, SLOT_SIZE);
-  const memoSlots = stringSlots + SLOT_SIZE * strings.length;
+  const stringSlots = align(base + segment.length, 8);
+  const memoSlots = align(stringSlots + STRING_SLOT_SIZE * strings.length, 8);
   const heapStart = align(memoSlots + MEMO_SLOT_SIZE * memoCount, 16);
   return {
-    strings: stringRefs, stringTable, entrypointNames, builtinNames, resultKey, badEntrypointMessage,
+    strings: stringRefs, entrypointNames, builtinNames, resultKey, badEntrypointMessage,
     segment, segmentBase: base, stringSlots, memoSlots, heapStart,
   };
-}
-
-function le32(v: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, v, true);
-  return out;
 }

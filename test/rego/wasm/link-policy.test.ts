@@ -69,7 +69,7 @@ describe('linkPolicy', () => {
     assert.ok(plain.ok && named.ok);
     assert.ok(wasmApi.validate(named.wasm));
     const text = Buffer.from(named.wasm).toString('latin1');
-    for (const name of ['plan:authz/allow', '$str', 'opa_eval', 'nmp_get', 'env.opa_abort']) assert.ok(text.includes(name), name);
+    for (const name of ['plan:authz/allow', '$init', 'opa_eval', 'nmp_get', 'env.opa_abort']) assert.ok(text.includes(name), name);
     assert.ok(!Buffer.from(plain.wasm).toString('latin1').includes('plan:authz/allow'));
   });
 

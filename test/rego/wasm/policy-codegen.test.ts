@@ -463,6 +463,22 @@ describe('IR → Wasm codegen (run with @open-policy-agent/opa-wasm)', () => {
     assert.throws(() => raw.call('opa_eval', 0, 7, raw.load('{}'), 0, 0, heap, 0), (e: unknown) => e === 'invalid entrypoint id');
   });
 
+  it('keeps constant strings valid across setData calls, memory growth and many evaluations', async () => {
+    const policy = planOf((p) => [
+      st('DotStmt', { source: L(1), key: p.s('roles'), target: 3 }),
+      st('DotStmt', { source: L(3), key: p.s('alice'), target: 4 }),
+      st('EqualStmt', { a: L(4), b: p.s('admin') }),
+      st('AssignVarStmt', { source: p.s('granted'), target: 2 }),
+    ]);
+    const loaded = await loadPolicy(compilePlanToWasm(policy));
+    for (const size of [1, 50_000, 10]) {
+      const roles: Record<string, string> = { alice: 'admin' };
+      for (let i = 0; i < size; i++) roles[`user-${i}`] = 'viewer';
+      loaded.setData({ roles });
+      for (let i = 0; i < 50; i++) assert.deepEqual(loaded.evaluate({}), results('granted'));
+    }
+  });
+
   it('keeps answers independent across many evaluations of one instance', async () => {
     const policy = planOf((p) => [st('DotStmt', { source: L(0), key: p.s('k'), target: 2 })]);
     const loaded = await loadPolicy(compilePlanToWasm(policy));
