@@ -10,3 +10,4 @@ export * from "./builtins-encoding";
 export * from "./builtins-patterns";
 export * from "./builtins-time";
 export * from "./builtins-more";
+export * from "./builtins-json-paths";
