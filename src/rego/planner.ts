@@ -37,6 +37,8 @@ interface Env {
   readonly data: Local;
   /** Rule documents replaced by an enclosing `with data…`; rules planned under them are variants. */
   readonly overrides: Overrides;
+  /** An IsDefinedStmt on `input` already succeeded on this path (input may be absent). */
+  readonly inputChecked: boolean;
 }
 
 type Cont = (env: Env, out: Stmt[]) => void;
@@ -187,7 +189,7 @@ class Planner {
     if (hit.kind === 'node' && (hit.consumed < path.length || !hasValueRules(hit.node))) return undefined;
     this.#nextLocal = FIRST_FREE_LOCAL;
     const out: Stmt[] = [];
-    const env: Env = { vars: new Map(), input: INPUT_LOCAL, data: DATA_LOCAL, overrides: new Set() };
+    const env: Env = { vars: new Map(), input: INPUT_LOCAL, data: DATA_LOCAL, overrides: new Set(), inputChecked: false };
     this.planDataRef(path, env, out, loc, (value, _env, o) => {
       const result = this.toLocal(value, o, loc);
       const obj = this.alloc();
@@ -204,7 +206,7 @@ class Planner {
     for (let i = 0; i < group.arity; i++) params.push(this.alloc());
     const ret = this.alloc();
     const blocks: Block[] = [];
-    const env: Env = { vars: new Map(), input: INPUT_LOCAL, data: DATA_LOCAL, overrides };
+    const env: Env = { vars: new Map(), input: INPUT_LOCAL, data: DATA_LOCAL, overrides, inputChecked: false };
     const loc = group.loc;
     switch (group.kind) {
       case 'complete':
@@ -363,7 +365,8 @@ class Planner {
         const op = ops[j];
         if (w === undefined || op === undefined) {
           this.planExpr(expr, { ...e, overrides }, o2, (e3, o3) => {
-            next({ ...e3, input: savedInput ?? e3.input, data: savedData ?? e3.data, overrides: e.overrides }, o3);
+            // Inside the `with` input may have been created; the original may still be absent.
+            next({ ...e3, input: savedInput ?? e3.input, data: savedData ?? e3.data, overrides: e.overrides, inputChecked: e.inputChecked }, o3);
           });
           return;
         }
@@ -626,8 +629,8 @@ class Planner {
         return;
       case 'var': {
         if (term.name === 'input') {
-          out.push(this.stmt('IsDefinedStmt', { source: env.input }, loc));
-          k(local(env.input), env, out);
+          const checked = this.checkInput(env, out, loc);
+          k(local(checked.input), checked, out);
           return;
         }
         if (term.name === 'data') {
@@ -719,6 +722,13 @@ class Planner {
     });
   }
 
+  /** Evaluation may run without input; reading it then makes the expression undefined. */
+  checkInput(env: Env, out: Stmt[], loc: Loc): Env {
+    if (env.inputChecked) return env;
+    out.push(this.stmt('IsDefinedStmt', { source: env.input }, loc));
+    return { ...env, inputChecked: true };
+  }
+
   planRef(ref: Term & { kind: 'ref' }, env: Env, out: Stmt[], k: ValueCont): void {
     const head = ref.head;
     if (head.kind === 'var' && head.name === 'data') {
@@ -726,8 +736,8 @@ class Planner {
       return;
     }
     if (head.kind === 'var' && head.name === 'input') {
-      out.push(this.stmt('IsDefinedStmt', { source: env.input }, ref.loc));
-      this.walkPath(env.input, ref.path, 0, env, out, k);
+      const checked = this.checkInput(env, out, ref.loc);
+      this.walkPath(checked.input, ref.path, 0, checked, out, k);
       return;
     }
     this.planTerm(head, env, out, (op, e, o) => this.walkPath(this.toLocal(op, o, ref.loc), ref.path, 0, e, o, k));

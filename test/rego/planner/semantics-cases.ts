@@ -157,6 +157,7 @@ export const SEMANTICS_CASES: readonly SemanticsCase[] = [
   { name: 'with replacing all of data', src: pkg('p := v if v := data.u.r with data as {"u": {"r": 9}}'), extra: ['package u\nr := 1\n'], want: 9 },
   { name: 'nested with on different rules', src: pkg('a := 1\nb := 2\nc := a + b\nd := x if x := c with data.t.a as 10\np := v if v := d with data.t.b as 20'), want: 30 },
   { name: 'with on input when no input was given', src: pkg('q if input.x == 1\np if q with input.x as 1'), want: true },
+  { name: 'input created by a with is gone after it when no input was given', src: pkg('p := v if { input.x == 1 with input.x as 1; v := input }'), want: undefined },
   { name: 'with on a base data path', src: pkg('q := data.cfg.level\np := v if v := q with data.cfg.level as 3'), data: { cfg: { level: 1 } }, want: 3 },
   { name: 'with over an iterating expression keeps the replacement for every element', src: pkg('q := input.k\np := [v | v := [q, input.xs[_]] with input.k as "z"]'), input: { xs: [1, 2], k: 'a' }, want: [['z', 1], ['z', 2]] },
 ];
