@@ -13,7 +13,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { parse as parseYaml } from 'yaml';
+import { CheckCodes } from '../../../src/rego/check/check-codes.js';
 import { compileWasm } from '../../../src/rego/compile-wasm.js';
+import { FrontEndCodes } from '../../../src/rego/diagnostics.js';
 import { loadCases, type ConformanceCase, type ExpectedDiagnostic } from './load-cases.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -93,6 +95,15 @@ function matches(d: Diag, want: ExpectedDiagnostic): boolean {
   return d.code === want.code && (want.line === undefined || d.line === want.line) && (want.col === undefined || d.col === want.col);
 }
 
+/** Diagnostic codes without a conformance case, and why. Every other code must have one. */
+const CODES_WITHOUT_CASES: Readonly<Record<string, string>> = {
+  parse_nesting_too_deep: 'needs 200 nested terms; covered by test/rego/parser/parser-robustness.test.ts',
+  default_not_constant: 'the parser rejects a non-constant default first (parse_invalid_rule_head)',
+  default_on_partial_rule: 'the parser rejects a default partial rule first (parse_invalid_rule_head)',
+  rule_data_conflict: 'needs base data at compile time; compileWasm takes modules only',
+  import_conflict: 'OPA accepts an import that shadows a rule, so there is no OPA-derived expectation',
+};
+
 const files = readdirSync(casesDir).filter((f) => f.endsWith('.yaml')).sort();
 const known = loadKnownFailures();
 const allCases = files.flatMap((f) => loadCases(f.replace(/\.yaml$/, ''), readFileSync(join(casesDir, f), 'utf8')));
@@ -103,6 +114,15 @@ describe('rego conformance', function () {
     const ids = allCases.map((c) => c.id);
     assert.equal(new Set(ids).size, ids.length, 'duplicate case ids');
     assert.ok(ids.length >= 400, `only ${ids.length} cases`);
+  });
+
+  it('has a negative case for every diagnostic code of the front end and the checks', () => {
+    const covered = new Set(
+      allCases.flatMap((c) => (c.expect.kind === 'diagnostics' ? c.expect.diagnostics.map((d) => d.code) : [])),
+    );
+    const codes = [...Object.values(FrontEndCodes), ...Object.values(CheckCodes)];
+    const missing = codes.filter((code) => !covered.has(code) && !(code in CODES_WITHOUT_CASES));
+    assert.deepEqual(missing, []);
   });
 
   it('lists only existing cases as known failures', () => {
