@@ -37,6 +37,9 @@ export const SEMANTICS_CASES: readonly SemanticsCase[] = [
   { name: 'else: the first clause that succeeds gives the value', src: pkg('p := 1 if input.a else := 2 if input.b else := 3'), input: { b: true }, want: 2 },
   { name: 'else: later clauses do not run once one succeeded', src: pkg('p := 1 if input.a else := 2'), input: { a: true }, want: 1 },
   { name: 'else: all clauses failing is undefined', src: pkg('p := 1 if input.a else := 2 if input.b'), input: {}, want: undefined },
+  { name: 'default applies when a whole else chain fails', src: pkg('default p := 0\np := 1 if input.a else := 2 if input.b'), input: {}, want: 0 },
+  { name: 'an else chain beside another definition of the rule', src: pkg('p := 1 if input.a else := 2\np := 2 if input.b'), input: { b: true }, want: 2 },
+  { name: 'an else clause with its own iteration', src: pkg('p := 1 if input.a else := x if { some x in input.xs; x > 5 }'), input: { xs: [1, 7] }, want: 7 },
   // functions
   { name: 'functions with several definitions pick the matching one', src: pkg('f(1) := "one"\nf(2) := "two"\np := [f(1), f(2)]'), want: ['one', 'two'] },
   { name: 'a function whose bodies all fail makes the caller undefined', src: pkg('f(x) := 1 if x > 10\np := f(1)'), want: undefined },
