@@ -64,3 +64,40 @@ describe('rego parser source spans', () => {
     assert.equal(text(src, v), '`line one\nline two`');
   });
 });
+
+describe('rego parser spans on every conformance policy', () => {
+  it('gives every node with an end a non-empty span inside the file', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { dirname, join } = await import('node:path');
+    const { fileURLToPath } = await import('node:url');
+    const { loadCases } = await import('../conformance/load-cases.js');
+    const dir = join(dirname(fileURLToPath(import.meta.url)), '../conformance/cases');
+    let checked = 0;
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+      for (const c of loadCases(f.replace(/\.yaml$/, ''), readFileSync(join(dir, f), 'utf8'))) {
+        for (const m of c.modules) {
+          const r = parseModule(m.source, m.file);
+          if (!r.ok) continue;
+          const lines = m.source.split('\n');
+          const visit = (x: unknown): void => {
+            if (Array.isArray(x)) {
+              x.forEach(visit);
+              return;
+            }
+            if (typeof x !== 'object' || x === null) return;
+            const node = x as { loc?: Loc; end?: Loc };
+            if (node.loc && node.end) {
+              checked++;
+              const { loc, end } = node;
+              assert.ok(end.line > loc.line || (end.line === loc.line && end.col > loc.col), `${m.file}: empty span ${JSON.stringify(node)}`);
+              assert.ok(end.line <= lines.length && end.col <= (lines[end.line - 1]?.length ?? 0) + 1, `${m.file}: span ends outside the file`);
+            }
+            for (const [k, v] of Object.entries(x)) if (k !== 'loc' && k !== 'end') visit(v);
+          };
+          visit(r.module);
+        }
+      }
+    }
+    assert.ok(checked > 5000, `only ${checked} spans checked`);
+  });
+});
