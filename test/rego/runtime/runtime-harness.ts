@@ -24,7 +24,11 @@ export interface WasmImportDescriptor {
   kind: string;
 }
 interface WasmApi {
-  Module: { new (bytes: Uint8Array): WasmModule; imports(m: WasmModule): WasmImportDescriptor[] };
+  Module: {
+    new (bytes: Uint8Array): WasmModule;
+    imports(m: WasmModule): WasmImportDescriptor[];
+    exports(m: WasmModule): Array<{ name: string; kind: string }>;
+  };
   Instance: new (m: WasmModule, imports: object) => { exports: Record<string, unknown> };
   Memory: new (d: { initial: number }) => WasmMemory;
   Global: abstract new (...args: never[]) => WasmGlobal;

@@ -173,6 +173,17 @@ describe("runtime ABI surface", () => {
     assert.equal(m.value, 2);
   });
 
+  it("exports only contract names, the built-ins the backend's table needs among them", () => {
+    const names = Wasm.Module.exports(runtimeModule()).map((e) => e.name);
+    const stray = names.filter((n) => !/^(nmp_|opa_)/.test(n) && n !== "__heap_start" && n !== "memory");
+    assert.deepEqual(stray, []);
+    for (const n of ["opa_malloc", "opa_json_parse", "opa_json_dump", "opa_heap_ptr_get", "opa_heap_ptr_set", "opa_eval_ctx_new",
+      "opa_value_add_path", "opa_value_remove_path", "nmp_eval_begin", "nmp_eval_end", "nmp_host_call4", "opa_bi_glob_match",
+      "opa_bi_internal_member_3", "opa_bi_object_get", "opa_bi_time_parse_rfc3339_ns"]) {
+      assert.ok(names.includes(n), n);
+    }
+  });
+
   it("starts the heap at the exported 16-byte-aligned __heap_start and aligns allocations", () => {
     const rt = loadRuntime();
     const hs = rt.exports["__heap_start"];

@@ -9,8 +9,7 @@ import {
   ensureSorted, bytesEqual,
 } from "./values";
 import { makeInt, toI64, intOut } from "./numbers";
-import { codePointCount, decodeAt, cpLen } from "./text";
-import { findBytes } from "./builtins-strings";
+import { codePointCount, decodeAt, cpLen, findBytes } from "./text";
 
 // A string, or an array/set of strings: element count, or -1 when anything is not a string.
 function stringsCount(v: usize): i32 {

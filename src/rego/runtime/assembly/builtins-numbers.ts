@@ -138,7 +138,7 @@ export function opa_bi_max(v: usize): usize { return extreme(v, 1); }
 export function opa_bi_min(v: usize): usize { return extreme(v, -1); }
 
 // Stable merge sort of an i32 vector of values.
-export function sortValues(p: usize, n: i32): void {
+function sortValues(p: usize, n: i32): void {
   if (n < 2) return;
   const tmp = alloc(<usize>n << 2);
   let src = p, dst = tmp;

@@ -9,24 +9,13 @@ import {
   makeInt, makeDec, parseNumber, toI64, intOut, numKind, numCoef, numExp, N_DEC, pow10, fromF64,
   toF64,
 } from "./numbers";
-import { codePointCount, byteOffsetOf, decodeAt, cpLen } from "./text";
+import { codePointCount, byteOffsetOf, decodeAt, cpLen, findBytes } from "./text";
 import { S_HEX } from "./generated-strings";
 import { putUtf8 } from "./json";
 
 @inline
 function isStr(v: usize): bool {
   return typeOf(v) == T_STRING;
-}
-
-// Byte index of needle in haystack at or after `from`, or -1.
-export function findBytes(hp: usize, hn: i32, np: usize, nn: i32, from: i32): i32 {
-  if (nn == 0) return from <= hn ? from : -1;
-  const first = load<u8>(np);
-  const last = hn - nn;
-  for (let i = from; i <= last; i++) {
-    if (load<u8>(hp + <usize>i) == first && bytesEqual(hp + <usize>i, np, nn)) return i;
-  }
-  return -1;
 }
 
 export function opa_bi_contains(s: usize, sub: usize): usize {
@@ -48,7 +37,7 @@ export function opa_bi_endswith(s: usize, p: usize): usize {
 
 // Simple (one code point to one code point) case mapping for ASCII, Latin-1, Latin Extended-A,
 // Greek, Cyrillic and fullwidth Latin; other code points pass through unchanged.
-export function caseMap(c: i32, upper: bool): i32 {
+function caseMap(c: i32, upper: bool): i32 {
   if (c < 0x80) {
     if (upper) return c >= 97 && c <= 122 ? c - 32 : c;
     return c >= 65 && c <= 90 ? c + 32 : c;

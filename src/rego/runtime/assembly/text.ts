@@ -1,5 +1,7 @@
 // UTF-8 helpers shared by the built-ins.
 
+import { bytesEqual } from "./values";
+
 // Number of code points in a UTF-8 byte range.
 export function codePointCount(p: usize, n: i32): i32 {
   let c = 0;
@@ -45,4 +47,15 @@ export function decodeAt(p: usize, n: i32, i: i32): i32 {
   }
   cpLen = 1;
   return 0xfffd;
+}
+
+// Byte index of needle in haystack at or after `from`, or -1.
+export function findBytes(hp: usize, hn: i32, np: usize, nn: i32, from: i32): i32 {
+  if (nn == 0) return from <= hn ? from : -1;
+  const first = load<u8>(np);
+  const last = hn - nn;
+  for (let i = from; i <= last; i++) {
+    if (load<u8>(hp + <usize>i) == first && bytesEqual(hp + <usize>i, np, nn)) return i;
+  }
+  return -1;
 }
