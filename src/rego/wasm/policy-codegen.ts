@@ -32,6 +32,45 @@ export interface CodegenEnv {
   readonly dynamicTargets: readonly (IndexedFunc & { readonly path: readonly string[] })[];
   /** Index in the layout's string table of a constant the linker added (function path segments). */
   readonly extraString: (text: string) => number | undefined;
+  /** Number constants created once at instantiation, in slot order (see `numberConstants`). */
+  readonly numbers: NumberConstants;
+}
+
+export type NumberConstant = { readonly kind: 'int'; readonly value: number } | { readonly kind: 'ref'; readonly index: number };
+
+/** Distinct number constants of a policy, each with its slot. */
+export class NumberConstants {
+  readonly list: NumberConstant[] = [];
+  readonly #slots = new Map<string, number>();
+
+  add(c: NumberConstant): void {
+    const key = c.kind === 'int' ? `i${c.value}` : `r${c.index}`;
+    if (!this.#slots.has(key)) this.#slots.set(key, this.list.push(c) - 1);
+  }
+
+  slot(c: NumberConstant): number | undefined {
+    return this.#slots.get(c.kind === 'int' ? `i${c.value}` : `r${c.index}`);
+  }
+}
+
+/** Collects the number constants of every plan and function (valid string indices only). */
+export function numberConstants(policy: Policy): NumberConstants {
+  const out = new NumberConstants();
+  const visit = (stmts: readonly Stmt[]): void => {
+    for (const s of stmts) {
+      switch (s.type) {
+        case 'MakeNumberIntStmt': case 'AssignIntStmt': out.add({ kind: 'int', value: s.stmt.value }); break;
+        case 'MakeNumberRefStmt':
+          if (s.stmt.Index < policy.static.strings.length) out.add({ kind: 'ref', index: s.stmt.Index });
+          break;
+        case 'BlockStmt': for (const b of s.stmt.blocks) visit(b.stmts); break;
+        case 'NotStmt': case 'ScanStmt': case 'WithStmt': visit(s.stmt.block.stmts); break;
+        default: break;
+      }
+    }
+  };
+  for (const p of [...policy.plans.plans, ...policy.funcs.funcs]) for (const b of p.blocks) visit(b.stmts);
+  return out;
 }
 
 export const RUNTIME_FUNCTIONS = {
@@ -132,6 +171,13 @@ class FunctionCompiler {
     this.b.i32(this.env.layout.stringSlots + STRING_SLOT_SIZE * index).load32();
   }
 
+  /** A number constant: created at instantiation like the strings (values are never mutated). */
+  loadNumber(c: NumberConstant): void {
+    const slot = this.env.numbers.slot(c);
+    if (slot === undefined) throw new Error('number constant missing from the layout');
+    this.b.i32(this.env.layout.numberSlots + STRING_SLOT_SIZE * slot).load32();
+  }
+
   operand(op: Operand, loc: Location): void {
     switch (op.type) {
       case 'local': this.b.get(this.local(op.value)); break;
@@ -163,7 +209,8 @@ class FunctionCompiler {
         b.call(rt('nmp_array_append'));
         break;
       case 'AssignIntStmt':
-        b.i64(BigInt(s.stmt.value)).call(rt('nmp_int')).set(this.local(s.stmt.target));
+        this.loadNumber({ kind: 'int', value: s.stmt.value });
+        b.set(this.local(s.stmt.target));
         break;
       case 'AssignVarOnceStmt': {
         const t = this.local(s.stmt.target);
@@ -254,17 +301,17 @@ class FunctionCompiler {
         b.call(rt('nmp_null')).set(this.local(s.stmt.target));
         break;
       case 'MakeNumberIntStmt':
-        b.i64(BigInt(s.stmt.value)).call(rt('nmp_int')).set(this.local(s.stmt.target));
+        this.loadNumber({ kind: 'int', value: s.stmt.value });
+        b.set(this.local(s.stmt.target));
         break;
-      case 'MakeNumberRefStmt': {
-        const ref = s.stmt.Index < env.policy.static.strings.length ? env.layout.strings[s.stmt.Index] : undefined;
-        if (ref === undefined) {
+      case 'MakeNumberRefStmt':
+        if (s.stmt.Index >= env.policy.static.strings.length) {
           this.diag(BackendCodes.badString, `string index ${s.stmt.Index} is not in the plan's string table`, s.stmt);
           break;
         }
-        b.i32(ref.ptr).i32(ref.len).call(rt('nmp_number_ref')).set(this.local(s.stmt.target));
+        this.loadNumber({ kind: 'ref', index: s.stmt.Index });
+        b.set(this.local(s.stmt.target));
         break;
-      }
       case 'MakeObjectStmt':
         b.call(rt('nmp_object')).set(this.local(s.stmt.target));
         break;
@@ -565,7 +612,7 @@ export function compileFuncFunction(
 
 /**
  * `$init`, the module's start function: runs the runtime's own start function, then creates every
- * static string value once. They are allocated before the SDK first reads the heap pointer, so
+ * static string and number constant once. They are allocated before the SDK first reads the heap pointer, so
  * they lie below all data and evaluations and stay valid for the life of the instance.
  */
 export function compileInitFunction(env: CodegenEnv, runtimeStart: number | undefined): Uint8Array {
@@ -573,6 +620,16 @@ export function compileInitFunction(env: CodegenEnv, runtimeStart: number | unde
   if (runtimeStart !== undefined) b.call(runtimeStart);
   env.layout.strings.forEach((ref, i) => {
     b.i32(env.layout.stringSlots + STRING_SLOT_SIZE * i).i32(ref.ptr).i32(ref.len).call(env.rt('nmp_string_ref')).store32();
+  });
+  env.numbers.list.forEach((c, i) => {
+    b.i32(env.layout.numberSlots + STRING_SLOT_SIZE * i);
+    if (c.kind === 'int') {
+      b.i64(BigInt(c.value)).call(env.rt('nmp_int'));
+    } else {
+      const ref = env.layout.strings[c.index] as { ptr: number; len: number };
+      b.i32(ref.ptr).i32(ref.len).call(env.rt('nmp_number_ref'));
+    }
+    b.store32();
   });
   return b.finish();
 }
