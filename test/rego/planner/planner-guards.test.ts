@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import type { Loc, Term } from '../../../src/rego/ast.js';
+import type { CheckedProgram, RuleGroup } from '../../../src/rego/check/program.js';
+import { groupKey } from '../../../src/rego/check/program.js';
+import { PlannerCodes, planProgram } from '../../../src/rego/planner.js';
+
+const loc: Loc = { file: 'p.rego', line: 3, col: 7 };
+
+function programWithValue(value: Term): CheckedProgram {
+  const group: RuleGroup = {
+    path: ['t', 'p'], kind: 'complete', arity: 0, loc,
+    definitions: [{ args: [], clauses: [{ body: [], value, loc }], loc }],
+  };
+  return { groups: new Map([[groupKey(group.path), group]]), files: ['p.rego'] };
+}
+
+describe('planner guards', () => {
+  it('reports plan_unsupported instead of emitting IR for a variable no expression bound', () => {
+    // The checker never lets this through; the planner must still refuse rather than guess.
+    const r = planProgram(programWithValue({ kind: 'var', name: 'x', wildcard: false, loc }), ['t/p']);
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.ok ? [] : r.diagnostics.map((d) => [d.code, d.file, d.line, d.col]), [[PlannerCodes.unsupported, 'p.rego', 3, 7]]);
+  });
+
+  it('reports an entrypoint naming a function as unknown', () => {
+    const fn: RuleGroup = {
+      path: ['t', 'f'], kind: 'function', arity: 1, loc,
+      definitions: [{ args: [{ kind: 'var', name: 'a', wildcard: false, loc }], clauses: [{ body: [], value: { kind: 'boolean', value: true, loc }, loc }], loc }],
+    };
+    const r = planProgram({ groups: new Map([[groupKey(fn.path), fn]]), files: ['p.rego'] }, ['t/f']);
+    assert.deepEqual(r.ok ? [] : r.diagnostics.map((d) => d.code), ['unknown_entrypoint']);
+  });
+});
