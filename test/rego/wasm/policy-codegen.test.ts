@@ -479,6 +479,23 @@ describe('IR → Wasm codegen (run with @open-policy-agent/opa-wasm)', () => {
     }
   });
 
+  it('shares number constants across evaluations without them changing', async () => {
+    const policy = planOf((p) => [
+      st('MakeNumberRefStmt', { Index: p.s('2.5').value as number, target: 3 }),
+      st('MakeNumberIntStmt', { value: 7, target: 4 }),
+      st('AssignIntStmt', { value: 7, target: 5 }),
+      st('MakeArrayStmt', { capacity: 3, target: 2 }),
+      st('ArrayAppendStmt', { array: 2, value: L(3) }),
+      st('ArrayAppendStmt', { array: 2, value: L(4) }),
+      st('ArrayAppendStmt', { array: 2, value: L(5) }),
+    ]);
+    const loaded = await loadPolicy(compilePlanToWasm(policy));
+    for (let i = 0; i < 3; i++) {
+      loaded.setData({ filler: Array.from({ length: 1000 * i }, (_, k) => k) });
+      assert.deepEqual(loaded.evaluate({}), results([2.5, 7, 7]));
+    }
+  });
+
   it('keeps answers independent across many evaluations of one instance', async () => {
     const policy = planOf((p) => [st('DotStmt', { source: L(0), key: p.s('k'), target: 2 })]);
     const loaded = await loadPolicy(compilePlanToWasm(policy));
