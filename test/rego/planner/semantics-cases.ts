@@ -66,6 +66,10 @@ export const SEMANTICS_CASES: readonly SemanticsCase[] = [
   { name: 'every over an empty collection holds', src: pkg('p if every x in input.xs { x > 1 }'), input: { xs: [] }, want: true },
   { name: 'every with key and value', src: pkg('p if every k, v in input.o { k == v }'), input: { o: { a: 'a', b: 'b' } }, want: true },
   { name: 'every sees variables bound before it', src: pkg('p if { m := 2; every x in input.xs { x < m } }'), input: { xs: [0, 1] }, want: true },
+  { name: 'some k, v in a set gives the element as both', src: pkg('p := [[k, v] | some k, v in {"b", "a"}]'), want: [['a', 'a'], ['b', 'b']] },
+  { name: 'some-in over a string does not iterate', src: pkg('p := [c | some c in input.s]'), input: { s: 'abc' }, want: [] },
+  { name: 'a ref variable over a number does not iterate', src: pkg('p := [k | input.n[k]]'), input: { n: 5 }, want: [] },
+  { name: 'every over a string holds vacuously', src: pkg('p if every c in input.s { c == "x" }'), input: { s: 'abc' }, want: true },
   // comprehensions
   { name: 'array comprehension keeps order and duplicates', src: pkg('p := [y | some x in input.xs; y := x * 2]'), input: { xs: [2, 1, 2] }, want: [4, 2, 4] },
   { name: 'set comprehension', src: pkg('p := {x | some x in input.xs}'), input: { xs: [2, 1, 2] }, want: [1, 2] },
