@@ -11,3 +11,4 @@ export * from "./builtins-patterns";
 export * from "./builtins-time";
 export * from "./builtins-more";
 export * from "./builtins-json-paths";
+export * from "./builtins-net";

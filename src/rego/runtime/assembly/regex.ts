@@ -873,7 +873,7 @@ function globClass(): usize {
 // delimiters: UTF-8 strings, one code point each (given as pointer/length pairs in `dl`, count n)
 export function globMatch(pat: usize, patLen: i32, dl: usize, n: i32, text: usize, textLen: i32): i32 {
   ndelims = n;
-  delims = alloc(<usize>(n > 0 ? n : 1) << <usize>3);
+  delims = alloc(<usize>(n > 0 ? n : 1) * 8);
   for (let i = 0; i < n; i++) {
     const p = load<usize>(dl + (<usize>i << 3));
     const l = load<i32>(dl + (<usize>i << 3), 4);
