@@ -126,6 +126,7 @@ export const BackendCodes = {
 class FunctionCompiler {
   readonly b: FunctionBuilder;
   readonly #locals = new Map<number, number>();
+  readonly #params: ReadonlySet<number>;
   /** The Wasm local holding a plan's result set; undefined in IR functions. */
   readonly resultSet: number | undefined;
 
@@ -135,12 +136,19 @@ class FunctionCompiler {
     params: readonly number[],
     isPlan: boolean,
     withCount: number,
+    /** Locals mentioned only once (by the scan that sets them) need not be set at all. */
+    readonly mentions: ReadonlyMap<number, number> = new Map(),
   ) {
     this.b = new FunctionBuilder(params.length, withCount);
+    this.#params = new Set(params);
     params.forEach((p, i) => {
       if (!this.#locals.has(p)) this.#locals.set(p, i);
     });
     this.resultSet = isPlan ? this.b.newLocal() : undefined;
+  }
+
+  isParam(l: number): boolean {
+    return this.#params.has(l);
   }
 
   local(l: number): number {
@@ -416,8 +424,9 @@ class FunctionCompiler {
     b.i32(0).set(idx);
     b.loop();
     b.get(idx).get(len).op(Op.i32GeU).brIf(1);
-    b.get(src).get(idx).call(rt('nmp_scan_key')).set(this.local(key));
-    b.get(src).get(idx).call(rt('nmp_scan_value')).set(this.local(value));
+    // A key or value nothing else mentions is not fetched: for arrays a key is a new number each time.
+    if ((this.mentions.get(key) ?? 0) > 1 || this.isParam(key)) b.get(src).get(idx).call(rt('nmp_scan_key')).set(this.local(key));
+    if ((this.mentions.get(value) ?? 0) > 1 || this.isParam(value)) b.get(src).get(idx).call(rt('nmp_scan_value')).set(this.local(value));
     b.get(idx).i32(1).op(Op.i32Add).set(idx);
     this.stmts(body.stmts);
     b.br(0);
@@ -551,6 +560,50 @@ function sameOperand(a: Operand, b: Operand): boolean {
   return a.type === b.type && a.value === b.value;
 }
 
+/** How often each local is mentioned in `blocks`, counting a scan's own key and value fields. */
+export function localMentions(blocks: readonly Block[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  const mention = (l: number): void => {
+    counts.set(l, (counts.get(l) ?? 0) + 1);
+  };
+  const op = (o: Operand): void => {
+    if (o.type === 'local') mention(o.value);
+  };
+  const visit = (stmts: readonly Stmt[]): void => {
+    for (const s of stmts) {
+      switch (s.type) {
+        case 'ArrayAppendStmt': mention(s.stmt.array); op(s.stmt.value); break;
+        case 'AssignIntStmt': mention(s.stmt.target); break;
+        case 'AssignVarOnceStmt': case 'AssignVarStmt': op(s.stmt.source); mention(s.stmt.target); break;
+        case 'BlockStmt': for (const b of s.stmt.blocks) visit(b.stmts); break;
+        case 'BreakStmt': case 'NopStmt': break;
+        case 'CallDynamicStmt': s.stmt.args.forEach(mention); s.stmt.path.forEach(op); mention(s.stmt.result); break;
+        case 'CallStmt': s.stmt.args.forEach(op); mention(s.stmt.result); break;
+        case 'DotStmt': op(s.stmt.source); op(s.stmt.key); mention(s.stmt.target); break;
+        case 'EqualStmt': case 'NotEqualStmt': op(s.stmt.a); op(s.stmt.b); break;
+        case 'IsArrayStmt': case 'IsObjectStmt': case 'IsSetStmt': op(s.stmt.source); break;
+        case 'IsDefinedStmt': case 'IsUndefinedStmt': mention(s.stmt.source); break;
+        case 'LenStmt': op(s.stmt.source); mention(s.stmt.target); break;
+        case 'MakeArrayStmt': case 'MakeNullStmt': case 'MakeNumberIntStmt': case 'MakeNumberRefStmt':
+        case 'MakeObjectStmt': case 'MakeSetStmt': case 'ResetLocalStmt':
+          mention(s.stmt.target);
+          break;
+        case 'NotStmt': visit(s.stmt.block.stmts); break;
+        case 'ObjectInsertOnceStmt': case 'ObjectInsertStmt': op(s.stmt.key); op(s.stmt.value); mention(s.stmt.object); break;
+        case 'ObjectMergeStmt': mention(s.stmt.a); mention(s.stmt.b); mention(s.stmt.target); break;
+        case 'ResultSetAddStmt': mention(s.stmt.value); break;
+        case 'ReturnLocalStmt': mention(s.stmt.source); break;
+        case 'ScanStmt': mention(s.stmt.source); mention(s.stmt.key); mention(s.stmt.value); visit(s.stmt.block.stmts); break;
+        case 'SetAddStmt': mention(s.stmt.set); op(s.stmt.value); break;
+        case 'WithStmt': mention(s.stmt.local); op(s.stmt.value); visit(s.stmt.block.stmts); break;
+        default: assertNever(s);
+      }
+    }
+  };
+  for (const b of blocks) visit(b.stmts);
+  return counts;
+}
+
 function countWith(blocks: readonly Block[]): number {
   let n = 0;
   const visit = (stmts: readonly Stmt[]): void => {
@@ -570,7 +623,7 @@ function countWith(blocks: readonly Block[]): number {
 
 /** A plan → `(input, data) -> result_set`. */
 export function compilePlanFunction(env: CodegenEnv, plan: Plan, diagnostics: Diagnostic[]): Uint8Array {
-  const compiler = new FunctionCompiler(env, diagnostics, [0, 1], true, countWith(plan.blocks));
+  const compiler = new FunctionCompiler(env, diagnostics, [0, 1], true, countWith(plan.blocks), localMentions(plan.blocks));
   const rs = compiler.resultSet as number;
   compiler.b.call(env.rt('nmp_set')).set(rs);
   compiler.blocks(plan.blocks);
@@ -585,7 +638,10 @@ export function compileFuncFunction(
   memoSlot: number | undefined,
   diagnostics: Diagnostic[],
 ): Uint8Array {
-  const c = new FunctionCompiler(env, diagnostics, fn.params, false, countWith(fn.blocks));
+  const mentions = localMentions(fn.blocks);
+  // The return local is read after the blocks even when no statement names it again.
+  mentions.set(fn.return, (mentions.get(fn.return) ?? 0) + 2);
+  const c = new FunctionCompiler(env, diagnostics, fn.params, false, countWith(fn.blocks), mentions);
   const { b } = c;
   const ret = c.local(fn.return);
   if (memoSlot !== undefined) {

@@ -258,6 +258,17 @@ describe('IR → Wasm codegen (run with @open-policy-agent/opa-wasm)', () => {
     assert.deepEqual(await evaluate(policy, { xs: [] }), results([]));
   });
 
+  it('scans for values only when nothing reads the key', async () => {
+    const policy = planOf((p) => [
+      st('DotStmt', { source: L(0), key: p.s('xs'), target: 3 }),
+      st('MakeArrayStmt', { capacity: 0, target: 2 }),
+      st('ScanStmt', { source: 3, key: 4, value: 5, block: block(st('ArrayAppendStmt', { array: 2, value: L(5) })) }),
+      st('ScanStmt', { source: 3, key: 6, value: 7, block: block(st('ArrayAppendStmt', { array: 2, value: L(6) })) }),
+    ]);
+    assert.deepEqual(await evaluate(policy, { xs: ['a', 'b'] }), results(['a', 'b', 0, 1]));
+    assert.deepEqual(await evaluate(policy, { xs: { k: 'v' } }), results(['v', 'k']));
+  });
+
   it('scans a set in sorted order', async () => {
     const policy = planOf((p) => [
       st('MakeSetStmt', { target: 3 }),
