@@ -5,10 +5,14 @@ import { join, relative } from 'node:path';
 import type { Diagnostic } from '../rego/diagnostics.js';
 import { compileWasm } from '../rego/compile-wasm.js';
 import { readTarGz } from '../shared/tar.js';
+import { compileInWorker } from './compile-in-worker.js';
 import { PolicyLoadError } from './opa-wasm-engine.js';
+import type { WasmModule } from './wasm-module.js';
 
 export interface PolicySource {
   readonly wasm: Uint8Array;
+  /** Already compiled (off the main thread) when the source was compiled in a worker. */
+  readonly module?: WasmModule;
   /** `/data.json` of a bundle, when present (OPA bundles may carry data). */
   readonly bundleData: unknown;
   readonly kind: 'wasm' | 'bundle' | 'directory';
@@ -38,12 +42,21 @@ export async function compilePolicyDirectory(dir: string, entrypoint: string): P
   return result.wasm;
 }
 
-export async function loadPolicySource(source: string, entrypoint: string): Promise<PolicySource> {
+export interface LoadPolicySourceOptions {
+  /** Compile a directory in a worker thread (reloads while serving) rather than in-process (start). */
+  readonly inWorker?: boolean;
+}
+
+export async function loadPolicySource(source: string, entrypoint: string, opts: LoadPolicySourceOptions = {}): Promise<PolicySource> {
   let isDirectory: boolean;
   try {
     isDirectory = (await stat(source)).isDirectory();
   } catch {
     throw new PolicyLoadError('source_unreadable', `policy source ${source} cannot be read`);
+  }
+  if (isDirectory && opts.inWorker === true) {
+    const compiled = await compileInWorker(source, entrypoint);
+    return { wasm: compiled.wasm, module: compiled.module, bundleData: null, kind: 'directory' };
   }
   if (isDirectory) return { wasm: await compilePolicyDirectory(source, entrypoint), bundleData: null, kind: 'directory' };
   const bytes = new Uint8Array(await readFile(source));

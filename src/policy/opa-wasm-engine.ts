@@ -3,6 +3,7 @@
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import type { PolicyEngine, PolicyInput, PolicyOutcome } from './policy-engine.js';
 import { parsePolicyResult } from './parse-policy-result.js';
+import type { WasmModule } from './wasm-module.js';
 
 export class OpaWasmEngine implements PolicyEngine {
   private policy: LoadedPolicy | null = null;
@@ -28,7 +29,7 @@ export class OpaWasmEngine implements PolicyEngine {
    * Instantiates a new module and gives it `data` (or the data already loaded) before swapping
    * both in one synchronous step: no evaluation ever sees a new policy with old data.
    */
-  async loadWasm(wasm: Uint8Array, data?: object): Promise<void> {
+  async loadWasm(wasm: Uint8Array | WasmModule, data?: object): Promise<void> {
     const next = await loadPolicy(wasm);
     if (!(this.entrypoint in (next.entrypoints as Record<string, unknown>))) {
       throw new PolicyLoadError('entrypoint_missing', `the policy has no entrypoint ${this.entrypoint}`);
@@ -62,8 +63,10 @@ export class OpaWasmEngine implements PolicyEngine {
   }
 }
 
+export type PolicyLoadErrorCode = 'entrypoint_missing' | 'compile_failed' | 'bundle_invalid' | 'source_unreadable';
+
 export class PolicyLoadError extends Error {
-  constructor(readonly code: 'entrypoint_missing' | 'compile_failed' | 'bundle_invalid' | 'source_unreadable', message: string) {
+  constructor(readonly code: PolicyLoadErrorCode, message: string) {
     super(message);
     this.name = 'PolicyLoadError';
   }

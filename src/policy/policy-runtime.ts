@@ -48,10 +48,10 @@ export class PolicyRuntime {
    */
   async reloadPolicy(): Promise<boolean> {
     try {
-      const source = await loadPolicySource(this.config.policy.source, this.config.policy.entrypoint);
+      const source = await loadPolicySource(this.config.policy.source, this.config.policy.entrypoint, { inWorker: true });
       const staticData = await loadStaticData(this.config.policy.data);
       const data = this.members === null ? undefined : this.assemble(staticData, this.members);
-      await this.engine.loadWasm(source.wasm, data);
+      await this.engine.loadWasm(source.module ?? source.wasm, data);
       this.staticData = staticData;
       this.policyReloads.ok += 1;
       this.logger.info({ source: this.config.policy.source, revision: this.engine.revision }, 'policy reloaded');
