@@ -1,47 +1,72 @@
 // Prometheus metrics (§6 /metrics): one registry per service so several servers in one process
 // (tests, benchmarks) do not collide. Labels are the stable reason codes, never request data.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Which policy and data versions serve now: counts of accepted loads since the process started. */
+export interface Revisions {
+  readonly policy: number;
+  readonly data: number;
+}
 
 export class AuthzMetrics {
   readonly registry = new Registry();
   private readonly checks = new Counter({
     name: 'nmp_authz_checks_total',
-    help: 'Authorization decisions by outcome (HTTP status) and reason code.',
+    help: 'Authorization decisions by outcome (allow/deny), HTTP status and reason code.',
     labelNames: ['outcome', 'status', 'reason'] as const,
     registers: [this.registry],
   });
   private readonly latency = new Histogram({
     name: 'nmp_authz_check_duration_seconds',
-    help: 'Time to decide one check, in process.',
+    help: 'Time to decide one check, in process (credential, identity, policy evaluation).',
     buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.05],
     registers: [this.registry],
   });
   private readonly jwksFetches = new Counter({
     name: 'nmp_authz_jwks_fetches_total',
-    help: 'Identity provider discovery/JWKS fetches by result.',
+    help: 'Identity provider discovery/JWKS fetches by result (ok/error).',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
   private readonly dataReloads = new Counter({
     name: 'nmp_authz_data_reloads_total',
-    help: 'Policy data (members) updates by result; a failed one leaves the last good data serving.',
+    help: 'Policy data (members) loads by result, the first one at start included; a failed one leaves the last good data serving.',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
   private readonly policyReloads = new Counter({
     name: 'nmp_authz_policy_reloads_total',
-    help: 'Policy source reloads (SIGHUP) by result; a failed one leaves the last good policy serving.',
+    help: 'Policy loads by result, the first one at start included; a failed one leaves the last good policy serving.',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
-  private readonly revision = new Gauge({
+  private readonly policyRevisionGauge = new Gauge({
     name: 'nmp_authz_policy_revision',
-    help: 'Revision of the policy and data serving now (bumped on every accepted swap).',
+    help: 'Revision of the policy serving now: accepted policy loads since start.',
+    registers: [this.registry],
+  });
+  private readonly dataRevisionGauge = new Gauge({
+    name: 'nmp_authz_data_revision',
+    help: 'Revision of the policy data serving now: accepted data loads since start.',
     registers: [this.registry],
   });
 
   /** prom-client hashes label values on every labels() call; the few combinations are kept here. */
   private readonly checkChildren = new Map<string, { inc(): void }>();
+  private policyRevision = 0;
+  private dataRevision = 0;
+
+  constructor() {
+    // Process metrics (CPU, memory, event loop lag, GC, handles) on this registry only, so two
+    // services in one process each expose them without a duplicate-registration error.
+    collectDefaultMetrics({ register: this.registry });
+    this.policyRevisionGauge.set(0);
+    this.dataRevisionGauge.set(0);
+  }
+
+  get revisions(): Revisions {
+    return { policy: this.policyRevision, data: this.dataRevision };
+  }
 
   recordCheck(allowed: boolean, status: number, reason: string, seconds: number): void {
     const key = `${status}:${reason}`;
@@ -59,14 +84,20 @@ export class AuthzMetrics {
     this.jwksFetches.labels(ok ? 'ok' : 'error').inc();
   }
 
-  recordDataReload(ok: boolean, revision: number): void {
+  /** A members version accepted (ok) or refused/unreadable (the previous data keeps serving). */
+  recordDataReload(ok: boolean): void {
     this.dataReloads.labels(ok ? 'ok' : 'error').inc();
-    this.revision.set(revision);
+    if (!ok) return;
+    this.dataRevision += 1;
+    this.dataRevisionGauge.set(this.dataRevision);
   }
 
-  recordPolicyReload(ok: boolean, revision: number): void {
+  /** A policy (and static data) version accepted (ok) or refused (the previous policy keeps serving). */
+  recordPolicyReload(ok: boolean): void {
     this.policyReloads.labels(ok ? 'ok' : 'error').inc();
-    this.revision.set(revision);
+    if (!ok) return;
+    this.policyRevision += 1;
+    this.policyRevisionGauge.set(this.policyRevision);
   }
 
   async render(): Promise<{ readonly contentType: string; readonly body: string }> {

@@ -38,6 +38,8 @@ export interface PipelineOptions {
   readonly logger: Logger;
   readonly newDecisionId?: () => string;
   readonly metrics?: AuthzMetrics;
+  /** Where decision lines go: the service logger when absent, nowhere when null. */
+  readonly decisionLog?: Logger | null;
 }
 
 const POLICY_DETAILS: Readonly<Record<string, string>> = {
@@ -79,9 +81,11 @@ function policyInputHeaders(headers: RequestHeaders): Record<string, string> {
 
 export class DecisionPipeline {
   private readonly newId: () => string;
+  private readonly decisionLog: Logger | null;
 
   constructor(private readonly opts: PipelineOptions) {
     this.newId = opts.newDecisionId ?? randomUUID;
+    this.decisionLog = opts.decisionLog === undefined ? opts.logger : opts.decisionLog;
   }
 
   async decide(request: AuthzRequest): Promise<Decision> {
@@ -173,11 +177,13 @@ export class DecisionPipeline {
 
   /** One line per check; never the token or cookies — only iss/sub/kid identify the caller. */
   private log(decision: Decision, request: AuthzRequest, elapsedMs: number): void {
-    const logger = this.opts.logger;
-    if (!logger.isLevelEnabled('info')) return;
+    const logger = this.decisionLog;
+    if (logger === null || !logger.isLevelEnabled('info')) return;
     const { verdict, identity, policy } = decision;
-    logger.child({ decision_id: decision.id }).info({
+    const revisions = this.opts.metrics?.revisions;
+    logger.info({
       msg: 'decision',
+      decision_id: decision.id,
       allowed: verdict.kind === 'allow',
       status: VERDICT_STATUS[verdict.kind].httpStatus,
       reason: verdict.reason,
@@ -190,7 +196,9 @@ export class DecisionPipeline {
       kid: identity?.keyId ?? null,
       endpoint: policy?.endpoint ?? null,
       workspace: policy?.workspace ?? null,
-      duration_ms: Math.round(elapsedMs * 1000) / 1000,
+      latency_ms: Math.round(elapsedMs * 1000) / 1000,
+      policy_revision: revisions?.policy ?? null,
+      data_revision: revisions?.data ?? null,
     });
   }
 }

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import { AuthzMetrics } from '../authz/authz-metrics.js';
 import { DecisionPipeline } from '../authz/decision-pipeline.js';
+import { openDecisionLog } from '../authz/open-decision-log.js';
 import type { Config } from '../config/config.js';
 import { formatProblems, loadConfig } from '../config/load-config.js';
 import { ExtAuthzServer } from '../extauthz/ext-authz-server.js';
@@ -39,6 +40,8 @@ export interface AuthzService {
   isReady(): boolean;
   /** What /readyz reports: each readiness condition, and the member source's last outcome. */
   readiness(): Record<string, unknown>;
+  /** Re-reads policy.source and the static data (SIGHUP); counted, and refused when broken. */
+  reloadPolicy(): Promise<boolean>;
   /** Stops background work (JWKS refresh, member watching); listeners are stopped by their owners. */
   stop(): Promise<void>;
 }
@@ -68,19 +71,27 @@ export async function createAuthzService(
     },
   });
   const policy = await PolicyRuntime.create(config, opts.logger);
+  metrics.recordPolicyReload(true);
+  // Before anything starts watching: an unwritable decision log fails the start with nothing to undo.
+  const decisionLog = await openDecisionLog(config.logging.decisionLog, opts.logger);
   const members = createMembersSource(config, policy.knownRoles);
   if (members === null) {
     if (!policy.applyMembers(EMPTY_MEMBERS)) throw new Error('policy data could not be assembled');
-    metrics.recordDataReload(true, policy.engine.revision);
+    metrics.recordDataReload(true);
   } else {
     // Until a first good members version arrives the engine has no data: not ready, 503 (fail closed).
     await members.start(
-      (doc) => { metrics.recordDataReload(policy.applyMembers(doc), policy.engine.revision); },
-      (err) => { opts.logger.error({ code: err instanceof MembersError ? err.code : 'members_error', detail: err.message }, 'members update refused; the last good version keeps serving'); },
+      (doc) => { metrics.recordDataReload(policy.applyMembers(doc)); },
+      (err) => {
+        metrics.recordDataReload(false);
+        opts.logger.error({ code: err instanceof MembersError ? err.code : 'members_error', detail: err.message }, 'members update refused; the last good version keeps serving');
+      },
     );
   }
   const engine: PolicyEngine = policy.engine;
-  const pipeline = new DecisionPipeline({ authEnabled: config.auth.enabled, authenticator: identity.authenticator, engine, logger: opts.logger, metrics });
+  const pipeline = new DecisionPipeline({
+    authEnabled: config.auth.enabled, authenticator: identity.authenticator, engine, logger: opts.logger, metrics, decisionLog: decisionLog.logger,
+  });
   return {
     config,
     identity,
@@ -102,9 +113,15 @@ export async function createAuthzService(
           : { kind: status.kind, location: status.location, revision: status.revision, bindings: status.bindings, last_outcome: status.lastOutcome, last_error: status.lastError },
       };
     },
+    async reloadPolicy() {
+      const ok = await policy.reloadPolicy();
+      metrics.recordPolicyReload(ok);
+      return ok;
+    },
     async stop() {
       identity.keyStore?.stop();
       await members?.stop();
+      await decisionLog.close();
     },
   };
 }
@@ -206,10 +223,7 @@ export async function runServe(args: readonly string[], io: CliIo): Promise<numb
     return EXIT_FAILURE;
   }
   // SIGHUP re-reads policy.source and the static data; a broken version is refused and logged.
-  const onHangup = (): void => {
-    const { policy } = running.service;
-    void policy.reloadPolicy().then((ok) => { running.service.metrics.recordPolicyReload(ok, policy.engine.revision); });
-  };
+  const onHangup = (): void => { void running.service.reloadPolicy(); };
   process.on('SIGHUP', onHangup);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {

@@ -60,8 +60,19 @@ export interface MembersConfig {
   readonly pollIntervalSeconds: number;
 }
 
+/**
+ * Where the decision log (one JSON line per check) goes: with the service log on stdout (and, like
+ * it, filtered by logging.level), its own stream on stderr or an append-only file, or nowhere.
+ */
+export type DecisionLogTarget =
+  | { readonly kind: 'stdout' }
+  | { readonly kind: 'stderr' }
+  | { readonly kind: 'off' }
+  | { readonly kind: 'file'; readonly path: string };
+
 export interface LoggingConfig {
   readonly level: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly decisionLog: DecisionLogTarget;
 }
 
 export interface Config {

@@ -10,6 +10,7 @@ import {
   PROVIDER_PRESETS,
   type AuthConfig,
   type Config,
+  type DecisionLogTarget,
   type JwsAlgorithm,
   type LoggingConfig,
   type MembersConfig,
@@ -298,12 +299,26 @@ function readMembers(s: Section, baseDir: string): MembersConfig {
 
 const LOG_LEVELS: readonly LoggingConfig['level'][] = ['debug', 'info', 'warn', 'error', 'silent'];
 
-function readLogging(s: Section): LoggingConfig {
+function readDecisionLog(s: Section, baseDir: string): DecisionLogTarget {
+  const text = s.string('decision_log', 'stdout');
+  if (text === 'stdout' || text === 'stderr' || text === 'off') return { kind: text };
+  const path = resolve(baseDir, text);
+  // Checked now so a typo fails the start rather than every decision line later.
+  if (!existsSync(dirname(path)) || !statSync(dirname(path)).isDirectory()) {
+    s.report('decision_log', 'must be stdout, stderr, off, or a file path in an existing directory');
+  } else if (existsSync(path) && !statSync(path).isFile()) {
+    s.report('decision_log', 'must name a regular file');
+  }
+  return { kind: 'file', path };
+}
+
+function readLogging(s: Section, baseDir: string): LoggingConfig {
   const text = s.string('level', 'info');
   const level = LOG_LEVELS.find((l) => l === text);
   if (level === undefined) s.report('level', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const decisionLog = readDecisionLog(s, baseDir);
   s.finish();
-  return { level: level ?? 'info' };
+  return { level: level ?? 'info', decisionLog };
 }
 
 /** NMP convention: NMP_AUTH_ + upper-case key, `__` between nested keys, all under `auth`. */
@@ -344,7 +359,7 @@ export function buildConfig(
     auth: readAuth(root.section('auth')),
     policy: readPolicy(root.section('policy'), opts.baseDir),
     members: readMembers(root.section('members'), opts.baseDir),
-    logging: readLogging(root.section('logging')),
+    logging: readLogging(root.section('logging'), opts.baseDir),
     origin: opts.origin ?? 'object',
   };
   root.finish();

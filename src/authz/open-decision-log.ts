@@ -1,0 +1,53 @@
+// The decision log's destination (logging.decision_log): the service logger, or a stream of its own
+// that is written whatever logging.level says, because an audit trail must not vanish with a
+// quieter service log.
+import { once } from 'node:events';
+import { pino, type Logger } from 'pino';
+import type { DecisionLogTarget } from '../config/config.js';
+import { assertNever } from '../shared/assert-never.js';
+import { createLogger } from '../shared/create-logger.js';
+
+export interface DecisionLogHandle {
+  /** null when the decision log is off. */
+  readonly logger: Logger | null;
+  /** Flushes buffered lines and closes a stream this handle opened; the service logger is left alone. */
+  close(): Promise<void>;
+}
+
+const NOTHING_TO_CLOSE = async (): Promise<void> => {};
+
+export async function openDecisionLog(target: DecisionLogTarget, serviceLogger: Logger): Promise<DecisionLogHandle> {
+  switch (target.kind) {
+    case 'stdout':
+      return { logger: serviceLogger, close: NOTHING_TO_CLOSE };
+    case 'off':
+      return { logger: null, close: NOTHING_TO_CLOSE };
+    case 'stderr':
+    case 'file': {
+      // Asynchronous writes: a decision must not wait for the disk. Lines are flushed on close.
+      const stream = pino.destination(target.kind === 'stderr'
+        ? { dest: 2, sync: false }
+        : { dest: target.path, sync: false, append: true, mkdir: false });
+      if (target.kind === 'file') {
+        // Opening is asynchronous; waiting here turns an unwritable path into a start failure.
+        const [outcome] = await Promise.race([once(stream, 'ready').then(() => ['ready'] as const), once(stream, 'error')]);
+        if (outcome !== 'ready') {
+          const detail = outcome instanceof Error ? outcome.message : String(outcome);
+          throw new Error(`cannot open the decision log ${target.path}: ${detail}`);
+        }
+      }
+      return {
+        logger: createLogger('info', stream),
+        async close() {
+          stream.flushSync();
+          if (target.kind === 'stderr') return;
+          const closed = once(stream, 'close');
+          stream.end();
+          await closed;
+        },
+      };
+    }
+    default:
+      return assertNever(target);
+  }
+}
