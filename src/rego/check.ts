@@ -127,7 +127,11 @@ function checkPathConflicts(raw: ReadonlyMap<string, RawGroup>, diagnostics: Dia
   for (const [, group] of raw) {
     for (let n = 1; n < group.path.length; n++) {
       const prefix = raw.get(groupKey(group.path.slice(0, n)));
-      if (prefix !== undefined) {
+      // A complete rule may give one key of a partial object rule's document (`p[k] := v`, `p.q := 1`).
+      const isKeyOfPartialObject = prefix !== undefined && n === group.path.length - 1
+        && prefix.rules.every((r) => r.rule.kind === 'partial-object')
+        && group.rules.every((r) => r.rule.kind === 'complete' && !r.rule.isDefault);
+      if (prefix !== undefined && !isKeyOfPartialObject) {
         const at = group.rules[0]?.rule.loc;
         if (at) diagnostics.add(CheckCodes.rulePathConflict, `rule ${displayPath(group.path)} conflicts with rule ${displayPath(prefix.path)}`, at);
       }
@@ -285,7 +289,7 @@ class ReferenceVisitor {
         if (hit.group.kind === 'function') {
           this.diagnostics.add(CheckCodes.functionAsValue, `function ${displayPath(hit.group.path)} must be called`, term.loc);
         }
-        this.deps.add(groupKey(hit.group.path));
+        for (const g of groupsUnder(hit.node)) this.deps.add(groupKey(g.path));
         return;
       case 'node':
         for (const g of groupsUnder(hit.node)) if (g.kind !== 'function') this.deps.add(groupKey(g.path));

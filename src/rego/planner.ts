@@ -777,8 +777,7 @@ class Planner {
     switch (hit.kind) {
       case 'group': {
         if (hit.group.kind === 'function') throw new PlanError(loc, `function ${displayPath(hit.group.path)} must be called`);
-        const result = this.alloc();
-        out.push(this.stmt('CallStmt', { func: this.funcFor(hit.group, env.overrides), args: [local(env.input), local(env.data)], result }, loc));
+        const result = this.ruleDocument(hit.node, hit.group, env, out, loc);
         this.walkPath(result, path, hit.consumed, env, out, k);
         return;
       }
@@ -810,6 +809,42 @@ class Planner {
       default:
         assertNever(hit, 'data ref target');
     }
+  }
+
+  /**
+   * The value of the rule at `node`: its function's result, plus, for a partial object rule with
+   * single-value rules for some of its keys (`p[k] := v`, `p.q := 1`), those keys. The result of a
+   * call may be memoised, so the combined document is a fresh object; a key given two different
+   * values is OPA's object insert conflict.
+   */
+  ruleDocument(node: RuleTreeNode, group: RuleGroup, env: Env, out: Stmt[], loc: Loc): Local {
+    const result = this.alloc();
+    out.push(this.stmt('CallStmt', { func: this.funcFor(group, env.overrides), args: [local(env.input), local(env.data)], result }, loc));
+    const keyRules = [...node.children.keys()].sort().flatMap((name) => {
+      const g = node.children.get(name)?.group;
+      return g ? [{ name, group: g }] : [];
+    });
+    if (keyRules.length === 0) return result;
+    const doc = this.alloc();
+    out.push(this.stmt('MakeObjectStmt', { target: doc }, loc));
+    const key = this.alloc();
+    const value = this.alloc();
+    out.push(this.stmt('ScanStmt', {
+      source: result, key, value,
+      block: { stmts: [this.stmt('ObjectInsertStmt', { key: local(key), value: local(value), object: doc }, loc)] },
+    }, loc));
+    for (const rule of keyRules) {
+      const v = this.alloc();
+      out.push(this.stmt('BlockStmt', {
+        blocks: [{
+          stmts: [
+            this.stmt('CallStmt', { func: this.funcFor(rule.group, env.overrides), args: [local(env.input), local(env.data)], result: v }, loc),
+            this.stmt('ObjectInsertOnceStmt', { key: { type: 'string_index', value: this.str(rule.name) }, value: local(v), object: doc }, loc),
+          ],
+        }],
+      }, loc));
+    }
+    return doc;
   }
 
   /** The whole document at a tree node: base data there, with the rules' values merged in. */
@@ -852,15 +887,10 @@ class Planner {
       if (!hasValueRules(child, env.overrides)) continue;
       if (child.group) {
         // An undefined rule is absent from its package's document.
-        const value = this.alloc();
-        out.push(this.stmt('BlockStmt', {
-          blocks: [{
-            stmts: [
-              this.stmt('CallStmt', { func: this.funcFor(child.group, env.overrides), args: [local(env.input), local(env.data)], result: value }, loc),
-              this.stmt('ObjectInsertStmt', { key, value: local(value), object: obj }, loc),
-            ],
-          }],
-        }, loc));
+        const block: Stmt[] = [];
+        const value = this.ruleDocument(child, child.group, env, block, loc);
+        block.push(this.stmt('ObjectInsertStmt', { key, value: local(value), object: obj }, loc));
+        out.push(this.stmt('BlockStmt', { blocks: [{ stmts: block }] }, loc));
       } else {
         const sub = this.virtualDocument(child, env, out, loc, filter.slice(1));
         out.push(this.stmt('ObjectInsertStmt', { key, value: local(sub), object: obj }, loc));

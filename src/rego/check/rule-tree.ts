@@ -57,7 +57,7 @@ export function hasValueRules(node: RuleTreeNode, overrides: Overrides = NO_OVER
 
 export type DataRefTarget =
   /** The walk reached a rule group; `rest` is the remaining path. */
-  | { readonly kind: 'group'; readonly group: RuleGroup; readonly consumed: number }
+  | { readonly kind: 'group'; readonly group: RuleGroup; readonly node: RuleTreeNode; readonly consumed: number }
   /** The walk stopped on an inner node with rules below (path ended or a non-constant key). */
   | { readonly kind: 'node'; readonly node: RuleTreeNode; readonly consumed: number }
   /** The path leaves the tree after `consumed` segments: base data only from there on. */
@@ -69,7 +69,7 @@ export function walkDataRef(root: RuleTreeNode, path: readonly Term[], overrides
   let i = 0;
   for (;;) {
     if (overrides.has(pathKey(node.path))) return { kind: 'base', consumed: i };
-    if (node.group) return { kind: 'group', group: node.group, consumed: i };
+    if (node.group) return { kind: 'group', group: node.group, node, consumed: i };
     const seg = path[i];
     if (seg === undefined) return { kind: 'node', node, consumed: i };
     if (seg.kind !== 'string') return { kind: 'node', node, consumed: i };

@@ -23,6 +23,10 @@ describe('planner semantics (IR run by the test oracle)', () => {
     assert.throws(() => evalRule(pkg('f(x) := 1 if x > 0\nf(x) := 2 if x > 1\np := f(5)'), 't/p'), ConflictError);
   });
 
+  it('reports a conflict when a key rule and its partial object give one key two values', () => {
+    assert.throws(() => evalRule(pkg('o[k] := 1 if some k in input.ks\no.fixed := 2\np := o'), 't/p', { ks: ['fixed'] }), ConflictError);
+  });
+
   it('reports a conflict when a partial object rule gives one key two values', () => {
     assert.throws(() => evalRule(pkg('p[k] := v if { some v in input.xs; k := "a" }'), 't/p', { xs: [1, 2] }), ConflictError);
   });

@@ -54,6 +54,9 @@ export const SEMANTICS_CASES: readonly SemanticsCase[] = [
   { name: 'partial object rules map keys to values', src: pkg('p[k] := v if { some k, v in input.o; v > 1 }'), input: { o: { a: 1, b: 2, c: 3 } }, want: { b: 2, c: 3 } },
   { name: 'incremental definitions of a partial set are one rule', src: pkg('p contains "a" if true\np contains "b" if true'), want: ['a', 'b'] },
   { name: 'multi-segment rule heads build nested documents', src: pkg('a.b.c := 1\na.b.d := 2\np := a'), want: { b: { c: 1, d: 2 } } },
+  { name: 'a single-value rule may give one key of a partial object rule', src: pkg('o[k] := 1 if some k in input.ks\no.fixed := 2\np := o'), input: { ks: ['a'] }, want: { a: 1, fixed: 2 } },
+  { name: 'a key given by a single-value rule is read through the partial object', src: pkg('o[k] := 1 if some k in input.ks\no.fixed := 2\np := o.fixed'), input: { ks: [] }, want: 2 },
+  { name: 'a partial object and a key rule agreeing on a value is no conflict', src: pkg('o[k] := 2 if some k in input.ks\no.fixed := 2\np := o'), input: { ks: ['fixed'] }, want: { fixed: 2 } },
   // some / in / every
   { name: 'some x in iterates array values', src: pkg('p contains x if some x in ["b", "a"]'), want: ['a', 'b'] },
   { name: 'some k, v in gives object keys and values', src: pkg('p contains [k, v] if some k, v in {"a": 1, "b": 2}'), want: [['a', 1], ['b', 2]] },
