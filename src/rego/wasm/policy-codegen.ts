@@ -36,7 +36,10 @@ export interface CodegenEnv {
   readonly numbers: NumberConstants;
 }
 
-export type NumberConstant = { readonly kind: 'int'; readonly value: number } | { readonly kind: 'ref'; readonly index: number };
+export type NumberConstant =
+  | { readonly kind: 'int'; readonly value: number }
+  | { readonly kind: 'ref'; readonly index: number }
+  | { readonly kind: 'bool'; readonly value: boolean };
 
 /** Distinct number constants of a policy, each with its slot. */
 export class NumberConstants {
@@ -44,18 +47,30 @@ export class NumberConstants {
   readonly #slots = new Map<string, number>();
 
   add(c: NumberConstant): void {
-    const key = c.kind === 'int' ? `i${c.value}` : `r${c.index}`;
+    const key = constantKey(c);
     if (!this.#slots.has(key)) this.#slots.set(key, this.list.push(c) - 1);
   }
 
   slot(c: NumberConstant): number | undefined {
-    return this.#slots.get(c.kind === 'int' ? `i${c.value}` : `r${c.index}`);
+    return this.#slots.get(constantKey(c));
+  }
+}
+
+function constantKey(c: NumberConstant): string {
+  switch (c.kind) {
+    case 'int': return `i${c.value}`;
+    case 'ref': return `r${c.index}`;
+    case 'bool': return `b${c.value ? 1 : 0}`;
+    default: return assertNever(c);
   }
 }
 
 /** Collects the number constants of every plan and function (valid string indices only). */
 export function numberConstants(policy: Policy): NumberConstants {
   const out = new NumberConstants();
+  // Booleans are shared values in the runtime already; a slot saves the call per use.
+  out.add({ kind: 'bool', value: false });
+  out.add({ kind: 'bool', value: true });
   const visit = (stmts: readonly Stmt[]): void => {
     for (const s of stmts) {
       switch (s.type) {
@@ -179,7 +194,7 @@ class FunctionCompiler {
     this.b.i32(this.env.layout.stringSlots + STRING_SLOT_SIZE * index).load32();
   }
 
-  /** A number constant: created at instantiation like the strings (values are never mutated). */
+  /** A number or boolean constant: created at instantiation like the strings (values are never mutated). */
   loadNumber(c: NumberConstant): void {
     const slot = this.env.numbers.slot(c);
     if (slot === undefined) throw new Error('number constant missing from the layout');
@@ -189,7 +204,7 @@ class FunctionCompiler {
   operand(op: Operand, loc: Location): void {
     switch (op.type) {
       case 'local': this.b.get(this.local(op.value)); break;
-      case 'bool': this.b.i32(op.value ? 1 : 0).call(this.env.rt('nmp_bool')); break;
+      case 'bool': this.loadNumber({ kind: 'bool', value: op.value }); break;
       case 'string_index': this.stringOperand(op.value, loc); break;
       default: assertNever(op);
     }
@@ -668,7 +683,7 @@ export function compileFuncFunction(
 
 /**
  * `$init`, the module's start function: runs the runtime's own start function, then creates every
- * static string and number constant once. They are allocated before the SDK first reads the heap pointer, so
+ * static string, number and boolean constant once. They are allocated before the SDK first reads the heap pointer, so
  * they lie below all data and evaluations and stay valid for the life of the instance.
  */
 export function compileInitFunction(env: CodegenEnv, runtimeStart: number | undefined): Uint8Array {
@@ -679,11 +694,15 @@ export function compileInitFunction(env: CodegenEnv, runtimeStart: number | unde
   });
   env.numbers.list.forEach((c, i) => {
     b.i32(env.layout.numberSlots + STRING_SLOT_SIZE * i);
-    if (c.kind === 'int') {
-      b.i64(BigInt(c.value)).call(env.rt('nmp_int'));
-    } else {
-      const ref = env.layout.strings[c.index] as { ptr: number; len: number };
-      b.i32(ref.ptr).i32(ref.len).call(env.rt('nmp_number_ref'));
+    switch (c.kind) {
+      case 'int': b.i64(BigInt(c.value)).call(env.rt('nmp_int')); break;
+      case 'bool': b.i32(c.value ? 1 : 0).call(env.rt('nmp_bool')); break;
+      case 'ref': {
+        const ref = env.layout.strings[c.index] as { ptr: number; len: number };
+        b.i32(ref.ptr).i32(ref.len).call(env.rt('nmp_number_ref'));
+        break;
+      }
+      default: assertNever(c);
     }
     b.store32();
   });
