@@ -1,8 +1,8 @@
 // OIDC discovery + JWKS: fetched before readiness, refreshed on a timer, refetched (rate-limited)
 // for an unknown `kid`, and the last good keys kept while the IdP is unreachable (§4.2).
-import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '../shared/clock.js';
 import { isRecord } from '../shared/is-record.js';
+import { SigningKeySet } from './signing-key-set.js';
 
 export interface DiscoveryDocument {
   readonly issuer: string | null;
@@ -50,32 +50,10 @@ function parseDiscovery(value: unknown): DiscoveryDocument | null {
   };
 }
 
-function parseJwks(value: unknown): JSONWebKeySet | null {
+/** The JWKS members; which of them are usable signature keys is SigningKeySet's decision. */
+function parseJwks(value: unknown): readonly Record<string, unknown>[] | null {
   if (!isRecord(value) || !Array.isArray(value['keys'])) return null;
-  const keys = value['keys'].filter(isRecord);
-  // Only signature keys matter; an `enc` key with the same kid must not shadow the signing key.
-  return { keys: keys.filter((k) => k['use'] === undefined || k['use'] === 'sig') };
-}
-
-type KeyLike = Awaited<ReturnType<JWTVerifyGetKey>>;
-
-/**
- * jose selects the key by kid/alg/kty on every call; the answer only depends on the header, so it
- * is remembered per (kid, alg) for the lifetime of this key set. Failures are not remembered.
- */
-function memoizeKeySelection(select: JWTVerifyGetKey, jwks: JSONWebKeySet): JWTVerifyGetKey {
-  const chosen = new Map<string, KeyLike>();
-  // §4.2: a JWKS with a single key may omit its kid; jose would not match it to a token naming one.
-  const onlyKeyHasNoKid = jwks.keys.length === 1 && jwks.keys[0]?.kid === undefined;
-  return async (header, token) => {
-    const id = `${header.kid ?? ''}\u0000${header.alg ?? ''}`;
-    const known = chosen.get(id);
-    if (known !== undefined) return known;
-    const key = await select(onlyKeyHasNoKid ? { ...header, kid: undefined } : header, token);
-    // Bounded by the number of keys × algorithms in one JWKS; a forged kid never gets here.
-    if (chosen.size < 256) chosen.set(id, key);
-    return key;
-  };
+  return value['keys'].filter(isRecord);
 }
 
 export function discoveryUrl(issuer: string): string {
@@ -83,7 +61,7 @@ export function discoveryUrl(issuer: string): string {
 }
 
 export class OidcKeyStore {
-  private keySet: JWTVerifyGetKey | null = null;
+  private keySet: SigningKeySet | null = null;
   private keyFingerprint = '';
   private discoveryDoc: DiscoveryDocument | null = null;
   private inFlight: Promise<boolean> | null = null;
@@ -157,14 +135,14 @@ export class OidcKeyStore {
       this.emit({ kind: 'fetch_failed', url: jwksUri, reason: 'invalid_jwks' });
       return false;
     }
-    const fingerprint = JSON.stringify(jwks.keys);
+    const fingerprint = JSON.stringify(jwks);
     const changed = fingerprint !== this.keyFingerprint;
     if (changed) {
-      this.keySet = memoizeKeySelection(createLocalJWKSet(jwks), jwks);
+      this.keySet = SigningKeySet.fromJwks(jwks);
       this.keyFingerprint = fingerprint;
       this.generation += 1;
     }
-    this.emit({ kind: 'keys_fetched', keyCount: jwks.keys.length, changed });
+    this.emit({ kind: 'keys_fetched', keyCount: this.keySet?.size ?? 0, changed });
     const waiters = this.readyWaiters;
     this.readyWaiters = [];
     for (const resolve of waiters) resolve();
@@ -201,8 +179,8 @@ export class OidcKeyStore {
     this.opts.onEvent?.(event);
   }
 
-  /** The current key selector for jose, or null before the first successful fetch. */
-  current(): JWTVerifyGetKey | null {
+  /** The current verification keys, or null before the first successful fetch. */
+  current(): SigningKeySet | null {
     return this.keySet;
   }
 

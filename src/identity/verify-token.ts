@@ -1,13 +1,15 @@
 // A bearer JWT → Identity: unsigned development tokens (§4.4) or OIDC-signed tokens (§4.2).
-import { UnsecuredJWT, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+// The whole check is synchronous node:crypto and plain code; only an unknown kid waits (for a refetch).
 import type { JwsAlgorithm } from '../config/config.js';
 import type { Clock } from '../shared/clock.js';
-import { isRecord } from '../shared/is-record.js';
-import { isCompactJws } from './extract-credential.js';
+import { checkRegisteredClaims, type ClaimRules } from './check-registered-claims.js';
+import { decodeCompactJws, decodeJsonSegment, type CompactJws } from './decode-compact-jws.js';
 import type { IdentityError, IdentityResult } from './identity.js';
 import { mapClaims, type ClaimMapping } from './map-claims.js';
 import type { OidcKeyStore } from './oidc-key-store.js';
+import type { SigningKeySet } from './signing-key-set.js';
 import { TokenCache } from './token-cache.js';
+import { verifySignature } from './verify-signature.js';
 
 export interface VerifierOptions {
   readonly mapping: ClaimMapping;
@@ -24,41 +26,30 @@ export interface VerifierOptions {
   readonly cacheSize?: number;
 }
 
-/** Translates jose's errors by their stable `code` (never by message text) into our codes. */
-export function translateJoseError(err: unknown): IdentityError {
-  if (!isRecord(err) && !(err instanceof Error)) return { code: 'invalid_token' };
-  const code = (err as { code?: unknown }).code;
-  const claim = (err as { claim?: unknown }).claim;
-  switch (code) {
-    case 'ERR_JWT_EXPIRED':
-      return { code: 'token_expired' };
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
-      const reason = (err as { reason?: unknown }).reason;
-      if (claim === 'nbf') return { code: 'token_not_yet_valid' };
-      if (claim === 'iss') return { code: 'invalid_issuer' };
-      if (claim === 'aud') return { code: 'invalid_audience' };
-      const name = typeof claim === 'string' ? claim : 'unknown';
-      return { code: reason === 'missing' ? 'missing_claim' : 'invalid_claim', claim: name };
-    }
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
-    case 'ERR_JOSE_NOT_SUPPORTED':
-      return { code: 'algorithm_not_allowed' };
-    case 'ERR_JWKS_NO_MATCHING_KEY':
-      return { code: 'unknown_signing_key' };
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return { code: 'invalid_signature' };
-    default:
-      return { code: 'invalid_token' };
-  }
-}
+type Checked =
+  | { readonly ok: true; readonly claims: Record<string, unknown> }
+  | { readonly ok: false; readonly error: IdentityError };
+
+const fail = (code: IdentityError['code']): { readonly ok: false; readonly error: IdentityError } => ({ ok: false, error: { code } });
 
 export class TokenVerifier {
   private readonly cache: TokenCache;
-  private readonly requiredClaims: string[];
+  /** The header's alg is untrusted text until found in this set. */
+  private readonly allowed: ReadonlySet<unknown>;
+  private readonly signedRules: ClaimRules;
+  private readonly unsignedRules: ClaimRules;
 
   constructor(private readonly opts: VerifierOptions) {
     this.cache = new TokenCache(opts.cacheSize ?? 10_000);
-    this.requiredClaims = ['exp', 'iat', opts.mapping.subjectClaim];
+    // HS* and none can never be verified with a JWKS key, whatever the configuration says.
+    this.allowed = new Set((opts.oidc?.algorithms ?? []).filter((a) => !a.startsWith('HS')));
+    const common = { subjectClaim: opts.mapping.subjectClaim, clockSkewSeconds: opts.clockSkewSeconds };
+    this.signedRules = { ...common, issuers: opts.oidc?.issuers ?? [], audience: opts.oidc?.audience ?? null, requireIssuedAt: true };
+    this.unsignedRules = { ...common, issuers: null, audience: null, requireIssuedAt: false };
+  }
+
+  private isAllowed(alg: unknown): alg is JwsAlgorithm {
+    return this.allowed.has(alg);
   }
 
   get cachedTokens(): number {
@@ -67,94 +58,76 @@ export class TokenVerifier {
 
   async verify(token: string): Promise<IdentityResult> {
     const now = this.opts.clock();
-    const generation = this.opts.oidc?.keyStore.generation ?? 0;
-    const hit = this.cache.get(token, now, generation);
-    if (hit !== undefined) return { ok: true, identity: hit };
-    if (!isCompactJws(token)) return { ok: false, error: { code: 'invalid_token' } };
-
-    let alg: unknown;
-    let kid: unknown;
-    try {
-      ({ alg, kid } = decodeProtectedHeader(token));
-    } catch {
-      return { ok: false, error: { code: 'invalid_token' } };
-    }
-    if (alg === 'none') return this.verifyUnsigned(token, now);
     const oidc = this.opts.oidc;
-    if (oidc === null) return { ok: false, error: { code: 'oidc_not_configured' } };
+    const hit = this.cache.get(token, now, oidc?.keyStore.generation ?? 0);
+    if (hit !== undefined) return { ok: true, identity: hit };
+
+    const jws = decodeCompactJws(token);
+    if (jws === null) return fail('invalid_token');
+    const { alg, kid } = jws.header;
+    // We implement no JWS extensions, so RFC 7515 §4.1.11 obliges us to refuse any `crit`.
+    if (Object.hasOwn(jws.header, 'crit')) return fail('invalid_token');
+    if (kid !== undefined && typeof kid !== 'string') return fail('invalid_token');
+    if (alg === 'none') return this.verifyUnsigned(token, jws, now);
+    if (oidc === null) return fail('oidc_not_configured');
+    // The algorithm is judged before any key is looked at: the key never chooses how it is used.
+    if (!this.isAllowed(alg)) return fail('algorithm_not_allowed');
     const keys = oidc.keyStore.current();
     // Fail closed (503, not 401): the caller's token may be fine, we just cannot check it yet.
-    if (keys === null) return { ok: false, error: { code: 'keys_unavailable' } };
+    if (keys === null) return fail('keys_unavailable');
     // The generation of the keys actually used: a refresh finishing mid-verification must not
     // label this result as checked against the newer key set.
     let keyGeneration = oidc.keyStore.generation;
+    const keyId = kid ?? null;
 
-    let payload: JWTPayload;
-    try {
-      payload = await this.verifySigned(token, keys, now);
-    } catch (err: unknown) {
-      const error = translateJoseError(err);
-      if (error.code !== 'unknown_signing_key') return { ok: false, error };
-      if (!(await oidc.keyStore.refetchForUnknownKey())) return { ok: false, error };
+    let checked = this.checkSigned(jws, keys, keyId, alg, now);
+    if (!checked.ok && checked.error.code === 'unknown_signing_key') {
+      if (!(await oidc.keyStore.refetchForUnknownKey())) return checked;
       const refreshed = oidc.keyStore.current();
-      if (refreshed === null) return { ok: false, error };
+      if (refreshed === null) return checked;
       keyGeneration = oidc.keyStore.generation;
-      try {
-        payload = await this.verifySigned(token, refreshed, now);
-      } catch (retryErr: unknown) {
-        return { ok: false, error: translateJoseError(retryErr) };
-      }
+      // The refetch awaited the network: judge time-based claims at the moment we answer.
+      checked = this.checkSigned(jws, refreshed, keyId, alg, this.opts.clock());
     }
-    const issuedInFuture = this.checkIssuedAt(payload, now);
-    if (issuedInFuture !== null) return { ok: false, error: issuedInFuture };
-    const result = mapClaims(payload, this.opts.mapping, {
+    if (!checked.ok) return checked;
+    const result = mapClaims(checked.claims, this.opts.mapping, {
       tokenKind: 'oidc',
-      issuer: typeof payload.iss === 'string' ? payload.iss : null,
-      keyId: typeof kid === 'string' ? kid : null,
+      issuer: typeof checked.claims['iss'] === 'string' ? checked.claims['iss'] : null,
+      keyId,
     });
-    if (result.ok && typeof payload.exp === 'number') {
-      this.cache.set(token, result.identity, payload.exp * 1000, keyGeneration);
-    }
+    const exp = checked.claims['exp'];
+    if (result.ok && typeof exp === 'number') this.cache.set(token, result.identity, exp * 1000, keyGeneration);
     return result;
   }
 
-  private verifySigned(token: string, keys: JWTVerifyGetKey, now: number): Promise<JWTPayload> {
-    const oidc = this.opts.oidc;
-    if (oidc === null) throw new Error('unreachable: verifySigned without oidc');
-    return jwtVerify(token, keys, {
-      algorithms: [...oidc.algorithms],
-      issuer: [...oidc.issuers],
-      ...(oidc.audience === null ? {} : { audience: oidc.audience }),
-      clockTolerance: this.opts.clockSkewSeconds,
-      requiredClaims: this.requiredClaims,
-      currentDate: new Date(now),
-    }).then((r) => r.payload);
+  private checkSigned(jws: CompactJws, keys: SigningKeySet, kid: string | null, alg: JwsAlgorithm, now: number): Checked {
+    const candidates = keys.candidates(kid, alg);
+    if (candidates.length === 0) return fail('unknown_signing_key');
+    let valid = false;
+    for (const candidate of candidates) {
+      if (verifySignature(alg, candidate.key, jws.signingInput, jws.signature)) {
+        valid = true;
+        break;
+      }
+    }
+    if (!valid) return fail('invalid_signature');
+    const claims = decodeJsonSegment(jws.payloadSegment);
+    if (claims === null) return fail('invalid_token');
+    const error = checkRegisteredClaims(claims, this.signedRules, now);
+    return error === null ? { ok: true, claims } : { ok: false, error };
   }
 
-  private checkIssuedAt(payload: JWTPayload, now: number): IdentityError | null {
-    if (typeof payload.iat === 'number' && payload.iat > now / 1000 + this.opts.clockSkewSeconds) {
-      return { code: 'token_issued_in_future' };
-    }
-    return null;
-  }
-
-  private verifyUnsigned(token: string, now: number): IdentityResult {
-    if (!this.opts.allowUnsignedJwt) return { ok: false, error: { code: 'unsigned_jwt_not_allowed' } };
-    let payload: JWTPayload;
-    try {
-      // UnsecuredJWT.decode insists on an empty signature part, so "alg none + a signature" is refused.
-      ({ payload } = UnsecuredJWT.decode(token, {
-        currentDate: new Date(now),
-        clockTolerance: this.opts.clockSkewSeconds,
-        requiredClaims: ['exp', this.opts.mapping.subjectClaim],
-      }));
-    } catch (err: unknown) {
-      return { ok: false, error: translateJoseError(err) };
-    }
-    const issuedInFuture = this.checkIssuedAt(payload, now);
-    if (issuedInFuture !== null) return { ok: false, error: issuedInFuture };
-    const result = mapClaims(payload, this.opts.mapping, { tokenKind: 'unsigned', issuer: null, keyId: null });
-    if (result.ok && typeof payload.exp === 'number') this.cache.set(token, result.identity, payload.exp * 1000, -1);
+  private verifyUnsigned(token: string, jws: CompactJws, now: number): IdentityResult {
+    if (!this.opts.allowUnsignedJwt) return fail('unsigned_jwt_not_allowed');
+    // "alg none" plus a signature is neither unsigned nor signed: refuse it outright.
+    if (jws.signature.length !== 0 || !token.endsWith('.')) return fail('invalid_token');
+    const claims = decodeJsonSegment(jws.payloadSegment);
+    if (claims === null) return fail('invalid_token');
+    const error = checkRegisteredClaims(claims, this.unsignedRules, now);
+    if (error !== null) return { ok: false, error };
+    const result = mapClaims(claims, this.opts.mapping, { tokenKind: 'unsigned', issuer: null, keyId: null });
+    const exp = claims['exp'];
+    if (result.ok && typeof exp === 'number') this.cache.set(token, result.identity, exp * 1000, -1);
     return result;
   }
 }
