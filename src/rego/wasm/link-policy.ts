@@ -14,7 +14,7 @@ import {
   compilePlanFunction,
   compileInitFunction,
   type IndexedFunc,
-  numberConstants,
+  scalarConstants,
   RUNTIME_FUNCTIONS,
   type RuntimeName,
 } from './policy-codegen.js';
@@ -147,14 +147,14 @@ export function linkPolicy(runtime: Uint8Array, policy: Policy, options: LinkOpt
       }
     }
   }
-  const numbers = numberConstants(policy);
+  const scalars = scalarConstants(policy);
   const layout = layoutPolicy(
     align(dataEnd, 16),
     strings,
     policy.plans.plans.map((p) => p.name),
     hostBuiltins.map(([name]) => name),
     memoFuncs.length,
-    numbers.list.length,
+    scalars.list.length,
   );
 
   // Globals appended after the runtime's: generation counters of the per-evaluation caches.
@@ -189,7 +189,7 @@ export function linkPolicy(runtime: Uint8Array, policy: Policy, options: LinkOpt
       return info === undefined || f.path === undefined || f.path.length === 0 ? [] : [{ index: info.index, params: info.params, path: f.path }];
     }),
     extraString: (text) => extraStrings.get(text),
-    numbers,
+    scalars,
   };
 
   const names = new Map<number, string>();

@@ -32,31 +32,31 @@ export interface CodegenEnv {
   readonly dynamicTargets: readonly (IndexedFunc & { readonly path: readonly string[] })[];
   /** Index in the layout's string table of a constant the linker added (function path segments). */
   readonly extraString: (text: string) => number | undefined;
-  /** Number constants created once at instantiation, in slot order (see `numberConstants`). */
-  readonly numbers: NumberConstants;
+  /** Number and boolean constants created once at instantiation, in slot order (see `scalarConstants`). */
+  readonly scalars: ScalarConstants;
 }
 
-export type NumberConstant =
+export type ScalarConstant =
   | { readonly kind: 'int'; readonly value: number }
   | { readonly kind: 'ref'; readonly index: number }
   | { readonly kind: 'bool'; readonly value: boolean };
 
-/** Distinct number constants of a policy, each with its slot. */
-export class NumberConstants {
-  readonly list: NumberConstant[] = [];
+/** Distinct number and boolean constants of a policy, each with its slot. */
+export class ScalarConstants {
+  readonly list: ScalarConstant[] = [];
   readonly #slots = new Map<string, number>();
 
-  add(c: NumberConstant): void {
+  add(c: ScalarConstant): void {
     const key = constantKey(c);
     if (!this.#slots.has(key)) this.#slots.set(key, this.list.push(c) - 1);
   }
 
-  slot(c: NumberConstant): number | undefined {
+  slot(c: ScalarConstant): number | undefined {
     return this.#slots.get(constantKey(c));
   }
 }
 
-function constantKey(c: NumberConstant): string {
+function constantKey(c: ScalarConstant): string {
   switch (c.kind) {
     case 'int': return `i${c.value}`;
     case 'ref': return `r${c.index}`;
@@ -65,9 +65,9 @@ function constantKey(c: NumberConstant): string {
   }
 }
 
-/** Collects the number constants of every plan and function (valid string indices only). */
-export function numberConstants(policy: Policy): NumberConstants {
-  const out = new NumberConstants();
+/** Collects the scalar constants of every plan and function (valid string indices only). */
+export function scalarConstants(policy: Policy): ScalarConstants {
+  const out = new ScalarConstants();
   // Booleans are shared values in the runtime already; a slot saves the call per use.
   out.add({ kind: 'bool', value: false });
   out.add({ kind: 'bool', value: true });
@@ -195,16 +195,16 @@ class FunctionCompiler {
   }
 
   /** A number or boolean constant: created at instantiation like the strings (values are never mutated). */
-  loadNumber(c: NumberConstant): void {
-    const slot = this.env.numbers.slot(c);
-    if (slot === undefined) throw new Error('number constant missing from the layout');
-    this.b.i32(this.env.layout.numberSlots + STRING_SLOT_SIZE * slot).load32();
+  loadScalar(c: ScalarConstant): void {
+    const slot = this.env.scalars.slot(c);
+    if (slot === undefined) throw new Error('scalar constant missing from the layout');
+    this.b.i32(this.env.layout.scalarSlots + STRING_SLOT_SIZE * slot).load32();
   }
 
   operand(op: Operand, loc: Location): void {
     switch (op.type) {
       case 'local': this.b.get(this.local(op.value)); break;
-      case 'bool': this.loadNumber({ kind: 'bool', value: op.value }); break;
+      case 'bool': this.loadScalar({ kind: 'bool', value: op.value }); break;
       case 'string_index': this.stringOperand(op.value, loc); break;
       default: assertNever(op);
     }
@@ -232,7 +232,7 @@ class FunctionCompiler {
         b.call(rt('nmp_array_append'));
         break;
       case 'AssignIntStmt':
-        this.loadNumber({ kind: 'int', value: s.stmt.value });
+        this.loadScalar({ kind: 'int', value: s.stmt.value });
         b.set(this.local(s.stmt.target));
         break;
       case 'AssignVarOnceStmt': {
@@ -324,7 +324,7 @@ class FunctionCompiler {
         b.call(rt('nmp_null')).set(this.local(s.stmt.target));
         break;
       case 'MakeNumberIntStmt':
-        this.loadNumber({ kind: 'int', value: s.stmt.value });
+        this.loadScalar({ kind: 'int', value: s.stmt.value });
         b.set(this.local(s.stmt.target));
         break;
       case 'MakeNumberRefStmt':
@@ -332,7 +332,7 @@ class FunctionCompiler {
           this.diag(BackendCodes.badString, `string index ${s.stmt.Index} is not in the plan's string table`, s.stmt);
           break;
         }
-        this.loadNumber({ kind: 'ref', index: s.stmt.Index });
+        this.loadScalar({ kind: 'ref', index: s.stmt.Index });
         b.set(this.local(s.stmt.target));
         break;
       case 'MakeObjectStmt':
@@ -692,8 +692,8 @@ export function compileInitFunction(env: CodegenEnv, runtimeStart: number | unde
   env.layout.strings.forEach((ref, i) => {
     b.i32(env.layout.stringSlots + STRING_SLOT_SIZE * i).i32(ref.ptr).i32(ref.len).call(env.rt('nmp_string_ref')).store32();
   });
-  env.numbers.list.forEach((c, i) => {
-    b.i32(env.layout.numberSlots + STRING_SLOT_SIZE * i);
+  env.scalars.list.forEach((c, i) => {
+    b.i32(env.layout.scalarSlots + STRING_SLOT_SIZE * i);
     switch (c.kind) {
       case 'int': b.i64(BigInt(c.value)).call(env.rt('nmp_int')); break;
       case 'bool': b.i32(c.value ? 1 : 0).call(env.rt('nmp_bool')); break;

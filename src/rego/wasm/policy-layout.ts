@@ -19,8 +19,8 @@ export interface PolicyLayout {
   readonly segmentBase: number;
   /** 4 bytes per string: its value, created once when the module is instantiated. */
   readonly stringSlots: number;
-  /** 4 bytes per distinct number constant (`MakeNumberInt`, `AssignInt`, `MakeNumberRef`). */
-  readonly numberSlots: number;
+  /** 4 bytes per distinct number or boolean constant (`MakeNumberInt`, `AssignInt`, `MakeNumberRef`, bool operands). */
+  readonly scalarSlots: number;
   /** 24 bytes per memoised function: `[generation i64][input i32][data i32][value i32]`. */
   readonly memoSlots: number;
   /** First free byte after everything; the runtime heap starts here. */
@@ -41,7 +41,7 @@ export function layoutPolicy(
   entrypoints: readonly string[],
   builtins: readonly string[],
   memoCount: number,
-  numberCount = 0,
+  scalarCount = 0,
 ): PolicyLayout {
   const enc = new TextEncoder();
   const w = new ByteWriter(4096);
@@ -59,11 +59,11 @@ export function layoutPolicy(
   const badEntrypointMessage = put('invalid entrypoint id', true).ptr;
   const segment = w.toBytes();
   const stringSlots = align(base + segment.length, 8);
-  const numberSlots = stringSlots + STRING_SLOT_SIZE * strings.length;
-  const memoSlots = align(numberSlots + STRING_SLOT_SIZE * numberCount, 8);
+  const scalarSlots = stringSlots + STRING_SLOT_SIZE * strings.length;
+  const memoSlots = align(scalarSlots + STRING_SLOT_SIZE * scalarCount, 8);
   const heapStart = align(memoSlots + MEMO_SLOT_SIZE * memoCount, 16);
   return {
     strings: stringRefs, entrypointNames, builtinNames, resultKey, badEntrypointMessage,
-    segment, segmentBase: base, stringSlots, numberSlots, memoSlots, heapStart,
+    segment, segmentBase: base, stringSlots, scalarSlots, memoSlots, heapStart,
   };
 }
