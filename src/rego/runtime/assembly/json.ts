@@ -9,7 +9,7 @@ import { alloc, heapTop, ensureMemory } from "./heap";
 import {
   T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET, NULL_V, TRUE_V, FALSE_V,
   typeOf, boolOf, strLen, strPtr, makeString, arrLen, arrGet, makeArray, collLen,
-  entKey, entVal, makeObject, makeSet, collFinishRaw, ensureSorted, valueCompare,
+  entKey, entVal, makeObject, makeSet, collFinishRaw, ensureSorted, keyCompare,
 } from "./values";
 import {
   N_BIG, parseNumber, numKind, numFloatSyntax, numExp, numCoef, numF64, numTextPtr, numTextLen,
@@ -37,16 +37,19 @@ let sbuf: usize = 0;
 let scap: i32 = 0;
 let stop: i32 = 0;
 
+@inline
 function spush(v: usize): void {
-  if (stop == scap) {
-    const ncap = scap << 1;
-    const nb = alloc(<usize>ncap << 2);
-    memory.copy(nb, sbuf, <usize>stop << 2);
-    sbuf = nb;
-    scap = ncap;
-  }
+  if (stop == scap) sgrow();
   store<usize>(sbuf + (<usize>stop << 2), v);
   stop++;
+}
+
+function sgrow(): void {
+  const ncap = scap << 1;
+  const nb = alloc(<usize>ncap << 2);
+  memory.copy(nb, sbuf, <usize>stop << 2);
+  sbuf = nb;
+  scap = ncap;
 }
 
 // Move the top `pairs` key/value pairs (or single elements when `single`) into collection c.
@@ -152,6 +155,15 @@ function parseNum(): usize {
 function parseString(): usize {
   pp++; // opening quote
   const start = pp;
+  // eight bytes at a time while none is a quote, a backslash or a control character
+  while (pp + 8 <= pend) {
+    const w = load<u64>(pp);
+    const q = w ^ 0x2222222222222222;
+    const b = w ^ 0x5c5c5c5c5c5c5c5c;
+    const special = ((q - 0x0101010101010101) & ~q) | ((b - 0x0101010101010101) & ~b) | ((w - 0x2020202020202020) & ~w);
+    if ((special & 0x8080808080808080) != 0) break;
+    pp += 8;
+  }
   while (pp < pend) {
     const c = load<u8>(pp);
     if (c == 34) {
@@ -318,7 +330,7 @@ function parseObject(): usize {
     pp++;
     const v = parseValue();
     if (v == 0) return 0;
-    if (sorted && prev != 0 && valueCompare(prev, k) >= 0) sorted = false;
+    if (sorted && prev != 0 && keyCompare(prev, k) >= 0) sorted = false;
     spush(k);
     spush(v);
     prev = k;
@@ -354,7 +366,7 @@ function parseSetRest(first: usize): usize {
     if (c != 44) return 0;
     const v = parseValue();
     if (v == 0) return 0;
-    if (sorted && valueCompare(prev, v) >= 0) sorted = false;
+    if (sorted && keyCompare(prev, v) >= 0) sorted = false;
     spush(v);
     prev = v;
   }

@@ -28,7 +28,9 @@ export const NULL_V: usize = memory.data<u8>([1, 0, 0, 0, 0, 0, 0, 0], 8);
 export const FALSE_V: usize = memory.data<u8>([2, 0, 0, 0, 0, 0, 0, 0], 8);
 export const TRUE_V: usize = memory.data<u8>([2, 0, 0, 0, 1, 0, 0, 0], 8);
 
-const SMALL: i32 = 8;
+// Up to this many entries a collection is scanned linearly: comparing a few string lengths beats
+// hashing the key, and typical request objects (headers, claims) stay below it.
+const SMALL: i32 = 16;
 const ENTRY: usize = 12;
 
 @inline export function typeOf(v: usize): u8 { return load<u8>(v); }
@@ -218,7 +220,7 @@ function collAppend(c: usize, k: usize, v: usize): void {
     store<usize>(c, entries, 12);
     store<i32>(c, cap, 8);
   }
-  if (len > 0 && isSorted(c) && valueCompare(load<usize>(entries + <usize>(len - 1) * ENTRY), k) >= 0) {
+  if (len > 0 && isSorted(c) && keyCompare(load<usize>(entries + <usize>(len - 1) * ENTRY), k) >= 0) {
     store<u8>(c, 0, 1);
   }
   const e = entries + <usize>len * ENTRY;
@@ -294,8 +296,8 @@ function sortEntries(c: usize, dedupe: bool): void {
       for (let r = 0; r < len; r++) {
         const er = entries + <usize>r * ENTRY;
         if (keepFirst) {
-          if (w > 0 && valueCompare(load<usize>(entries + <usize>(w - 1) * ENTRY), load<usize>(er)) == 0) continue;
-        } else if (r + 1 < len && valueCompare(load<usize>(er), load<usize>(er + ENTRY)) == 0) continue;
+          if (w > 0 && keyCompare(load<usize>(entries + <usize>(w - 1) * ENTRY), load<usize>(er)) == 0) continue;
+        } else if (r + 1 < len && keyCompare(load<usize>(er), load<usize>(er + ENTRY)) == 0) continue;
         if (w != r) memory.copy(entries + <usize>w * ENTRY, er, ENTRY);
         w++;
       }
@@ -312,7 +314,7 @@ function insertionSort(a: usize, n: i32): void {
     const e = a + <usize>i * ENTRY;
     const k = load<usize>(e), v = load<usize>(e, 4), h = load<u32>(e, 8);
     let j = i;
-    while (j > 0 && valueCompare(load<usize>(a + <usize>(j - 1) * ENTRY), k) > 0) {
+    while (j > 0 && keyCompare(load<usize>(a + <usize>(j - 1) * ENTRY), k) > 0) {
       memory.copy(a + <usize>j * ENTRY, a + <usize>(j - 1) * ENTRY, ENTRY);
       j--;
     }
@@ -337,7 +339,7 @@ function mergeSort(a: usize, tmp: usize, n: i32): void {
       let i = lo, j = mid, k = lo;
       while (i < mid && j < hi) {
         const ei = src + <usize>i * ENTRY, ej = src + <usize>j * ENTRY;
-        if (valueCompare(load<usize>(ej), load<usize>(ei)) < 0) {
+        if (keyCompare(load<usize>(ej), load<usize>(ei)) < 0) {
           memory.copy(dst + <usize>k * ENTRY, ej, ENTRY);
           j++;
         } else {
@@ -514,6 +516,13 @@ export function valueEqual(a: usize, b: usize): bool {
       return true;
     }
   }
+}
+
+// Key order, with the common string-string case inline.
+@inline
+export function keyCompare(a: usize, b: usize): i32 {
+  if (load<u8>(a) == T_STRING && load<u8>(b) == T_STRING) return bytesCompare(strPtr(a), strLen(a), strPtr(b), strLen(b));
+  return valueCompare(a, b);
 }
 
 export function valueCompare(a: usize, b: usize): i32 {
