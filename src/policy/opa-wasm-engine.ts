@@ -26,15 +26,17 @@ export class OpaWasmEngine implements PolicyEngine {
   }
 
   /**
-   * Instantiates a new module and gives it `data` (or the data already loaded) before swapping
-   * both in one synchronous step: no evaluation ever sees a new policy with old data.
+   * Instantiates a new module and gives it data before swapping both in one synchronous step: no
+   * evaluation ever sees a new policy with old data. `data` is asked for only after instantiation,
+   * so a member update that lands while the module is being instantiated is not rolled back;
+   * without it (or when it returns null) the data already loaded is kept.
    */
-  async loadWasm(wasm: Uint8Array | WasmModule, data?: object): Promise<void> {
+  async loadWasm(wasm: Uint8Array | WasmModule, data?: () => object | null): Promise<void> {
     const next = await loadPolicy(wasm);
     if (!(this.entrypoint in (next.entrypoints as Record<string, unknown>))) {
       throw new PolicyLoadError('entrypoint_missing', `the policy has no entrypoint ${this.entrypoint}`);
     }
-    const nextData = data ?? this.data;
+    const nextData = data?.() ?? this.data;
     if (nextData !== null) next.setData(nextData);
     this.policy = next;
     this.data = nextData;

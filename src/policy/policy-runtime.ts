@@ -11,6 +11,8 @@ export class PolicyRuntime {
   dataReloads = { ok: 0, failed: 0 };
   policyReloads = { ok: 0, failed: 0 };
   private members: MembersDocument | null = null;
+  /** Reloads run one after another, so a slow compile can never land after a newer one. */
+  private reloading: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly engine: OpaWasmEngine,
@@ -46,12 +48,18 @@ export class PolicyRuntime {
    * Re-reads policy.source and the static data files (SIGHUP) and swaps them in with the current
    * members; on any failure the running policy and data stay, and false is returned.
    */
-  async reloadPolicy(): Promise<boolean> {
+  reloadPolicy(): Promise<boolean> {
+    const next = this.reloading.then(() => this.reloadPolicyNow());
+    this.reloading = next;
+    return next;
+  }
+
+  private async reloadPolicyNow(): Promise<boolean> {
     try {
       const source = await loadPolicySource(this.config.policy.source, this.config.policy.entrypoint, { inWorker: true });
       const staticData = await loadStaticData(this.config.policy.data);
-      const data = this.members === null ? undefined : this.assemble(staticData, this.members);
-      await this.engine.loadWasm(source.module ?? source.wasm, data);
+      // Assembled from the members current when the module is ready, not when the reload began.
+      await this.engine.loadWasm(source.module ?? source.wasm, () => (this.members === null ? null : this.assemble(staticData, this.members)));
       this.staticData = staticData;
       this.policyReloads.ok += 1;
       this.logger.info({ source: this.config.policy.source, revision: this.engine.revision }, 'policy reloaded');
