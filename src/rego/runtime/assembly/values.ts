@@ -8,7 +8,7 @@
 //   object / set  +1 sorted flag, +4 len, +8 cap, +12 entries, +16 table (0 = none), +20 mask
 //                 entries are {key, value, hash} triples of i32 (12 bytes; a set stores value = key);
 //                 the table holds entry index + 1 per slot (open addressing, linear probing) and is
-//                 built once a collection has more than SMALL entries — smaller ones are scanned.
+//                 built once a collection has more than SMALL (16) entries — smaller ones are scanned.
 // Objects and sets built by the parser are sorted by key before they are returned, so data never
 // needs to be touched afterwards; ones built during evaluation are sorted on their first ordered
 // use (scan, compare, dump).
