@@ -1,10 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { SignJWT } from 'jose';
+import { generateKeyPairSync } from 'node:crypto';
+import { SignJWT, importJWK, type JWK } from 'jose';
 import { buildConfig } from '../../src/config/load-config.js';
 import { createIdentityStage, type IdentityStage } from '../../src/identity/create-identity.js';
 import { createUnsignedToken } from '../../src/identity/create-unsigned-token.js';
 import type { IdentityResult } from '../../src/identity/identity.js';
 import { KeyServer, createTestKey, type TestKey } from '../integration/support/key-server.js';
+import { privateKeyOf, signCompactJws, signers } from './support/sign-compact-jws.js';
 
 const AZURE_V1 = 'https://sts.windows.net/tenant-1/';
 
@@ -160,6 +162,153 @@ describe('identity: token verification against a loopback JWKS', () => {
     const [h, , sig] = (await idp.sign({ sub: 'u', aud: 'platform' })).split('.');
     const forged = Buffer.from(JSON.stringify({ sub: 'admin', aud: 'platform', iss: idp.issuer, iat: 1, exp: 9e9 })).toString('base64url');
     assert.equal(code(await s.verifier.verify(`${h}.${forged}.${sig}`)), 'invalid_signature');
+  });
+
+  describe('JWS structure, algorithms and keys', () => {
+    function claims(extra: Record<string, unknown> = {}): Record<string, unknown> {
+      const nowS = Math.floor(now / 1000);
+      return { sub: 'u', aud: 'platform', iss: idp.issuer, iat: nowS, exp: nowS + 600, ...extra };
+    }
+
+    it('refuses a token whose header was changed after signing', async () => {
+      const s = await stage();
+      const [, payload, sig] = (await idp.sign({ sub: 'u', aud: 'platform' })).split('.');
+      const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'key-1', typ: 'at+jwt' })).toString('base64url');
+      assert.equal(code(await s.verifier.verify(`${header}.${payload}.${sig}`)), 'invalid_signature');
+    });
+
+    it('refuses an RS256 token with an empty signature', async () => {
+      const s = await stage();
+      const [h, p] = (await idp.sign({ sub: 'u', aud: 'platform' })).split('.');
+      assert.equal(code(await s.verifier.verify(`${h}.${p}.`)), 'invalid_signature');
+    });
+
+    it('refuses an ES256 signature in DER form, accepting the same key in IEEE P1363 form', async () => {
+      idp.keys = [key2];
+      const s = await stage();
+      const header = { alg: 'ES256', kid: 'key-2' };
+      assert.equal(code(await s.verifier.verify(signCompactJws(header, claims(), signers.es256Der(privateKeyOf(key2))))), 'invalid_signature');
+      assert.equal(code(await s.verifier.verify(signCompactJws(header, claims(), signers.es256(privateKeyOf(key2))))), 'ok');
+    });
+
+    it('refuses a correctly signed token carrying a crit header', async () => {
+      const s = await stage();
+      const token = signCompactJws({ alg: 'RS256', kid: 'key-1', crit: ['exp'] }, claims(), signers.rs256(privateKeyOf(key1)));
+      assert.equal(code(await s.verifier.verify(token)), 'invalid_token');
+    });
+
+    it('refuses the JWS JSON serialization', async () => {
+      const s = await stage();
+      const [protectedHeader, payload, signature] = (await idp.sign({ sub: 'u', aud: 'platform' })).split('.');
+      assert.equal(code(await s.verifier.verify(JSON.stringify({ protected: protectedHeader, payload, signature }))), 'invalid_token');
+    });
+
+    it('refuses a header alg other than the JWK pins, even when both are allowed', async () => {
+      const s = await stage({ algorithms: ['RS256', 'PS256'] });
+      const token = signCompactJws({ alg: 'PS256', kid: 'key-1' }, claims(), signers.ps256(privateKeyOf(key1)));
+      assert.equal(code(await s.verifier.verify(token)), 'unknown_signing_key');
+    });
+
+    it('accepts PS256 when allowed and the JWK does not pin an algorithm', async () => {
+      const { alg: _alg, ...unpinned } = key1.publicJwk;
+      idp.keys = [{ ...key1, publicJwk: unpinned }];
+      const s = await stage({ algorithms: ['PS256'] });
+      const token = signCompactJws({ alg: 'PS256', kid: 'key-1' }, claims(), signers.ps256(privateKeyOf(key1)));
+      assert.equal(code(await s.verifier.verify(token)), 'ok');
+    });
+
+    it('refuses a token whose alg does not fit the type of the key its kid names', async () => {
+      const { alg: _alg, ...unpinned } = key1.publicJwk;
+      idp.keys = [{ ...key1, publicJwk: unpinned }, key2];
+      const s = await stage();
+      const token = signCompactJws({ alg: 'ES256', kid: 'key-1' }, claims(), signers.es256(privateKeyOf(key2)));
+      assert.equal(code(await s.verifier.verify(token)), 'unknown_signing_key');
+    });
+
+    for (const alg of ['HS256', 'RS256 ', 'rs256', 42, null]) {
+      it(`refuses header alg ${JSON.stringify(alg)} before looking up a key`, async () => {
+        const s = await stage();
+        const before = idp.jwksRequests;
+        const token = signCompactJws({ alg, kid: 'unknown-kid' }, claims(), signers.rs256(privateKeyOf(key1)));
+        assert.equal(code(await s.verifier.verify(token)), 'algorithm_not_allowed');
+        assert.equal(idp.jwksRequests, before);
+      });
+    }
+
+    it('refuses a header that is not UTF-8, and a segment of impossible base64url length', async () => {
+      const s = await stage();
+      const [, p, sig] = (await idp.sign({ sub: 'u', aud: 'platform' })).split('.');
+      const latin1Header = Buffer.from('{"alg":"RS256","kid":"key-1","x":"\xff"}', 'latin1').toString('base64url');
+      assert.equal(code(await s.verifier.verify(`${latin1Header}.${p}.${sig}`)), 'invalid_token');
+      const header = Buffer.from('{"alg":"RS256","kid":"key-1"}').toString('base64url');
+      assert.equal(code(await s.verifier.verify(`${header}.eyJzd.${sig}`)), 'invalid_token');
+    });
+
+    it('refuses a kid that is not a string', async () => {
+      const s = await stage();
+      const token = signCompactJws({ alg: 'RS256', kid: 1 }, claims(), signers.rs256(privateKeyOf(key1)));
+      assert.equal(code(await s.verifier.verify(token)), 'invalid_token');
+    });
+
+    it('tries each key fit for the algorithm when the token names no kid', async () => {
+      const key3 = await createTestKey('key-3', 'RS256');
+      idp.keys = [key3, key2, key1];
+      const s = await stage();
+      assert.equal(code(await s.verifier.verify(await idp.sign({ sub: 'u', aud: 'platform' }, { key: key1, header: { kid: undefined } }))), 'ok');
+    });
+
+    it('does not use an RSA key shorter than 2048 bits', async () => {
+      const small = generateKeyPairSync('rsa', { modulusLength: 1024 });
+      const publicJwk: JWK = { ...small.publicKey.export({ format: 'jwk' }), kid: 'small', alg: 'RS256', use: 'sig' };
+      const privateKey = await importJWK(small.privateKey.export({ format: 'jwk' }), 'RS256');
+      if (privateKey instanceof Uint8Array) assert.fail('expected an asymmetric key');
+      idp.keys = [{ kid: 'small', alg: 'RS256', privateKey, publicJwk }];
+      const s = await stage();
+      assert.equal(code(await s.verifier.verify(signCompactJws({ alg: 'RS256', kid: 'small' }, claims(), signers.rs256(small.privateKey)))), 'unknown_signing_key');
+    });
+
+    it('ignores a JWKS member that carries private key material', async () => {
+      const leaked = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const privateJwk: JWK = { ...leaked.privateKey.export({ format: 'jwk' }), kid: 'leaked', alg: 'RS256', use: 'sig' };
+      idp.keys = [key1, { ...key1, kid: 'leaked', publicJwk: privateJwk }];
+      const s = await stage();
+      const token = signCompactJws({ alg: 'RS256', kid: 'leaked' }, claims(), signers.rs256(leaked.privateKey));
+      assert.equal(code(await s.verifier.verify(token)), 'unknown_signing_key');
+    });
+
+    const claimCases: ReadonlyArray<readonly [string, Record<string, unknown>, string]> = [
+      ['a token without exp', { exp: undefined }, 'missing_claim'],
+      ['a token without iat', { iat: undefined }, 'missing_claim'],
+      ['a token without iss', { iss: undefined }, 'invalid_issuer'],
+      ['a token without aud', { aud: undefined }, 'invalid_audience'],
+      ['a token whose exp is a string', { exp: '9999999999' }, 'invalid_claim'],
+      ['a token whose nbf is a string', { nbf: '0' }, 'invalid_claim'],
+      ['a token whose aud list lacks the audience', { aud: ['a', 'b'] }, 'invalid_audience'],
+    ];
+    for (const [what, change, expected] of claimCases) {
+      it(`refuses ${what} with ${expected}`, async () => {
+        const s = await stage();
+        const payload = claims();
+        for (const [k, v] of Object.entries(change)) {
+          if (v === undefined) delete payload[k];
+          else payload[k] = v;
+        }
+        const token = signCompactJws({ alg: 'RS256', kid: 'key-1' }, payload, signers.rs256(privateKeyOf(key1)));
+        assert.equal(code(await s.verifier.verify(token)), expected);
+      });
+    }
+
+    it('refuses a signed payload that is a JSON array rather than an object', async () => {
+      const s = await stage();
+      const token = signCompactJws({ alg: 'RS256', kid: 'key-1' }, [claims()], signers.rs256(privateKeyOf(key1)));
+      assert.equal(code(await s.verifier.verify(token)), 'invalid_token');
+    });
+
+    it('honours an nbf in the past', async () => {
+      const s = await stage();
+      const token = signCompactJws({ alg: 'RS256', kid: 'key-1' }, claims({ nbf: Math.floor(now / 1000) - 10 }), signers.rs256(privateKeyOf(key1)));
+      assert.equal(code(await s.verifier.verify(token)), 'ok');
+    });
   });
 
   describe('unsigned development tokens', () => {
