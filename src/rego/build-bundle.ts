@@ -3,7 +3,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { writeTarGz } from '../shared/tar.js';
+import { readTarGz, writeTarGz } from '../shared/tar.js';
 import { compilePlan } from './compile-plan.js';
 import { linkPlan } from './compile-wasm.js';
 import type { Diagnostic } from './diagnostics.js';
@@ -155,18 +155,53 @@ export function bundleManifest(target: BuildTarget, entrypoints: readonly string
   return JSON.stringify(manifest);
 }
 
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/**
+ * `--from-plan` takes a plan.json, or the bundle `opa build -t plan` writes (a tar.gz holding
+ * `/plan.json` and `/data.json`); that bundle's data joins the PATHs' data.
+ */
+function unpackPlan(
+  bytes: Uint8Array,
+  file: string,
+  data: Record<string, unknown>,
+): { ok: true; text: string } | { ok: false; diagnostic: Diagnostic } {
+  const dec = new TextDecoder();
+  if (bytes[0] !== GZIP_MAGIC[0] || bytes[1] !== GZIP_MAGIC[1]) return { ok: true, text: dec.decode(bytes) };
+  const tar = readTarGz(bytes);
+  if (!tar.ok) return { ok: false, diagnostic: fileDiag(BundleCodes.planInvalid, file, `not a readable bundle: ${tar.message}`) };
+  const plan = tar.entries.find((e) => e.path === 'plan.json');
+  if (plan === undefined) return { ok: false, diagnostic: fileDiag(BundleCodes.planInvalid, file, 'the bundle has no /plan.json') };
+  const bundledData = tar.entries.find((e) => e.path === 'data.json');
+  if (bundledData !== undefined) {
+    let value: unknown;
+    try {
+      value = JSON.parse(dec.decode(bundledData.data));
+    } catch {
+      return { ok: false, diagnostic: fileDiag(BundleCodes.dataInvalid, `${file}:/data.json`, 'cannot parse data') };
+    }
+    if (!isPlainObject(value)) return { ok: false, diagnostic: fileDiag(BundleCodes.dataInvalid, `${file}:/data.json`, 'bundle data must be an object') };
+    const conflict = mergeAt(data, [], value);
+    if (conflict !== undefined) return { ok: false, diagnostic: fileDiag(BundleCodes.dataConflict, `${file}:/data.json`, `data at ${['data', ...conflict].join('.')} is defined twice`) };
+  }
+  return { ok: true, text: dec.decode(plan.data) };
+}
+
 export async function buildBundle(options: BuildBundleOptions): Promise<BuildBundleResult> {
   const { sources, diagnostics } = await collectSources(options.paths, options.cwd);
   let policy: Policy;
   let entrypoints = options.entrypoints;
   if (options.fromPlan !== undefined) {
     const planFile = options.fromPlan;
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = await readFile(path.resolve(options.cwd, planFile), 'utf8');
+      bytes = await readFile(path.resolve(options.cwd, planFile));
     } catch {
       return { ok: false, diagnostics: [...diagnostics, fileDiag(BundleCodes.pathNotFound, planFile, 'cannot read the plan file')] };
     }
+    const unpacked = unpackPlan(bytes, planFile, sources.data);
+    if (!unpacked.ok) return { ok: false, diagnostics: [...diagnostics, unpacked.diagnostic] };
+    const text = unpacked.text;
     const parsed = parsePlanJson(text);
     if (!parsed.ok) {
       return { ok: false, diagnostics: [...diagnostics, ...parsed.errors.map((e) => fileDiag(BundleCodes.planInvalid, planFile, `${e.path === '' ? '' : `${e.path}: `}${e.message}`))] };

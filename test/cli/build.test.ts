@@ -102,6 +102,25 @@ describe('nmp-authz build', () => {
     assert.deepEqual(policy.evaluate({ user: 'carol' }), [{ result: true }]);
   });
 
+  it('takes the bundle that -t plan writes directly with --from-plan, data included', async () => {
+    assert.equal((await build('-t', 'plan', '-e', 'authz/allow', '-o', 'plan.tar.gz', 'policy')).code, 0);
+    const run = await build('--from-plan', 'plan.tar.gz', '-o', 'wasm.tar.gz');
+    assert.equal(run.code, 0, run.stderr);
+    const files = await bundle('wasm.tar.gz');
+    const data = json(files.get('data.json'));
+    assert.deepEqual(data, { roles: { Admin: { admin: true }, Viewer: { admin: false } }, authz: { bindings: { alice: ['Admin'], bob: ['Viewer'] } } });
+    const policy = await loadPolicy(files.get('policy.wasm') as Uint8Array);
+    policy.setData(data as object);
+    assert.deepEqual(policy.evaluate({ user: 'alice' }), [{ result: true }]);
+  });
+
+  it('reports a --from-plan bundle without /plan.json', async () => {
+    assert.equal((await build('-e', 'authz/allow', '-o', 'wasm.tar.gz', 'policy')).code, 0);
+    const run = await build('--from-plan', 'wasm.tar.gz');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^wasm\.tar\.gz:1:1: the bundle has no \/plan\.json/m);
+  });
+
   it('prints every compile error as file:line:col and exits 1', async () => {
     await writeFile(path.join(dir, 'policy', 'broken.rego'), 'package broken\n\nx := [1, 2\n');
     await writeFile(path.join(dir, 'policy', 'also-broken.rego'), 'package also\n\ny if { 1 + }\n');
