@@ -113,6 +113,9 @@ const cases: Case[] = [
   ["sprintf", ['"%f"', "[2]"], '"2.000000"'],
   ["sprintf", ['"%v"', "[2.0]"], '"2"'],
   ["sprintf", ['"%d"', "[]"], undefined],
+  ["sprintf", ['"%t %q %x %X %o %b"', '[true, "a\\"b", 255, 255, 8, 5]'], '"true \\"a\\\\\\"b\\" ff FF 10 101"'],
+  ["sprintf", ['"%x"', '["hi"]'], '"6869"'],
+  ["sprintf", ['"%e"', "[1]"], undefined],
   // types
   ["is_number", ["1"], "true"],
   ["is_number", ['"1"'], "false"],

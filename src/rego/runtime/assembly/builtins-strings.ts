@@ -416,7 +416,8 @@ export function opa_bi_to_number(x: usize): usize {
   }
 }
 
-// ---- sprintf: %s %v %d %f (with optional precision) and %%; other verbs make it undefined
+// ---- sprintf: %s %v %d %f (with optional precision) %t %q %x %X %o %b and %%; other verbs make it
+// undefined
 
 import { dumpToBytes, dumpStart, putNumberText, DUMP_PRETTY } from "./json";
 
@@ -484,6 +485,33 @@ function outFixed(v: usize, prec: i32): bool {
   return true;
 }
 
+function outBase(a: usize, verb: u8): bool {
+  const upper = verb == 88;
+  if (typeOf(a) == T_STRING && (verb == 120 || upper)) {
+    const p = strPtr(a), n = strLen(a);
+    outReserve(n * 2);
+    for (let i = 0; i < n; i++) {
+      const c = load<u8>(p + <usize>i);
+      const hi = load<u8>(S_HEX + <usize>(c >> 4)), lo = load<u8>(S_HEX + <usize>(c & 15));
+      outByte(upper && hi > 57 ? hi - 32 : hi);
+      outByte(upper && lo > 57 ? lo - 32 : lo);
+    }
+    return true;
+  }
+  if (typeOf(a) != T_NUMBER || !toI64(a)) return false;
+  const v = intOut;
+  if (v < 0) outByte(45);
+  const start = on;
+  putUnsigned(v < 0 ? <u64>(-v) : <u64>v, verb == 111 ? 8 : verb == 98 ? 2 : 16);
+  if (upper) {
+    for (let i = start; i < on; i++) {
+      const c = load<u8>(ob + <usize>i);
+      if (c >= 97) store<u8>(ob + <usize>i, c - 32);
+    }
+  }
+  return true;
+}
+
 export function opa_bi_sprintf(fmt: usize, args: usize): usize {
   if (!isStr(fmt) || typeOf(args) != T_ARRAY) return 0;
   const p = strPtr(fmt), n = strLen(fmt);
@@ -530,6 +558,20 @@ export function opa_bi_sprintf(fmt: usize, args: usize): usize {
       case 102: // f
         if (typeOf(a) != T_NUMBER) return 0;
         if (!outFixed(a, prec < 0 ? 6 : prec)) return 0;
+        break;
+      case 116: // t
+        if (typeOf(a) != T_BOOL) return 0;
+        outValue(a, true);
+        break;
+      case 113: // q: a quoted string
+        if (typeOf(a) != T_STRING) return 0;
+        outValue(a, false);
+        break;
+      case 120: // x: hex of an integer or of a string's bytes
+      case 88: // X
+      case 111: // o
+      case 98: // b
+        if (!outBase(a, verb)) return 0;
         break;
       default:
         return 0;
