@@ -11,7 +11,7 @@ const USAGE = `usage: nmp-authz build -t wasm|plan -e PKG/RULE [-e ...] [-o FILE
   -e, --entrypoint PATH    a rule to expose, as pkg/rule (repeatable, at least one)
   -o, --output FILE        where to write the bundle (default bundle.tar.gz)
       --from-plan FILE     compile an IR plan instead of Rego: a plan.json, or the bundle
-                           that `opa build -t plan` writes (its data.json is kept)
+                           that "opa build -t plan" writes (its data.json is kept)
 `;
 
 interface BuildArgs {
