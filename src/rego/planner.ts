@@ -1,9 +1,11 @@
 // Planner stage: CheckedProgram + entrypoints → OPA IR `Policy` (the plan.json model).
 //
-// Bodies are planned in continuation-passing style: each expression emits its statements and then
-// plans the rest of the body *inside* whatever block it opened (a scan, a `with`), so iteration
-// and scoping follow from nesting alone and no BreakStmt is ever needed. A statement whose value is
-// undefined ends its block, which is how a failed expression abandons the rest of the body.
+// Each expression emits its statements at a cursor and hands back the cursor for the rest of the
+// body: inside whatever block it opened (a scan, a `with`), so iteration and scoping follow from
+// nesting alone and no BreakStmt is ever needed. Planning is iterative along a body and along a
+// collection literal, so long bodies and large constant sets do not deepen the JS stack. A
+// statement whose value is undefined ends its block: that is how a failed expression abandons the
+// rest of the body.
 // "Did anything succeed" questions (`not`, `every`, `else`) are answered with flag locals that are
 // reset right before use, so they stay correct inside loops.
 
@@ -41,8 +43,19 @@ interface Env {
   readonly inputChecked: boolean;
 }
 
-type Cont = (env: Env, out: Stmt[]) => void;
-type ValueCont = (value: Operand, env: Env, out: Stmt[]) => void;
+/**
+ * Where planning continues: the bindings so far and the statement list the next statement goes
+ * into. A scan or `with` returns a cursor inside its block, so the rest of the body nests there.
+ */
+interface Cursor {
+  readonly env: Env;
+  readonly out: Stmt[];
+}
+
+/** A planned term: its value, and the cursor after the statements that computed it. */
+interface Planned extends Cursor {
+  readonly op: Operand;
+}
 
 class PlanError extends Error {
   constructor(readonly loc: Loc, message: string) {
@@ -190,13 +203,13 @@ class Planner {
     this.#nextLocal = FIRST_FREE_LOCAL;
     const out: Stmt[] = [];
     const env: Env = { vars: new Map(), input: INPUT_LOCAL, data: DATA_LOCAL, overrides: new Set(), inputChecked: false };
-    this.planDataRef(path, env, out, loc, (value, _env, o) => {
-      const result = this.toLocal(value, o, loc);
-      const obj = this.alloc();
-      o.push(this.stmt('MakeObjectStmt', { target: obj }, loc));
-      o.push(this.stmt('ObjectInsertStmt', { key: { type: 'string_index', value: this.str('result') }, value: local(result), object: obj }, loc));
-      o.push(this.stmt('ResultSetAddStmt', { value: obj }, loc));
-    });
+    const v = this.planDataRef(path, { env, out }, loc);
+    const o = v.out;
+    const result = this.toLocal(v.op, o, loc);
+    const obj = this.alloc();
+    o.push(this.stmt('MakeObjectStmt', { target: obj }, loc));
+    o.push(this.stmt('ObjectInsertStmt', { key: { type: 'string_index', value: this.str('result') }, value: local(result), object: obj }, loc));
+    o.push(this.stmt('ResultSetAddStmt', { value: obj }, loc));
     return { name: segments.join('/'), blocks: [{ stmts: out }] };
   }
 
@@ -214,9 +227,8 @@ class Planner {
         for (const def of group.definitions) this.planValueDefinition(def, params.slice(2), env, ret, blocks);
         if (group.defaultValue) {
           const stmts: Stmt[] = [this.stmt('IsUndefinedStmt', { source: ret }, loc)];
-          this.planTerm(group.defaultValue, env, stmts, (value, _e, o) => {
-            o.push(this.stmt('AssignVarOnceStmt', { source: value, target: ret }, loc));
-          });
+          const v = this.planTerm(group.defaultValue, { env, out: stmts });
+          v.out.push(this.stmt('AssignVarOnceStmt', { source: v.op, target: ret }, loc));
           blocks.push({ stmts });
         }
         break;
@@ -225,14 +237,12 @@ class Planner {
         blocks.push({ stmts: [this.stmt('MakeSetStmt', { target: ret }, loc)] });
         for (const def of group.definitions) {
           for (const clause of def.clauses) {
+            const key = clause.key;
+            if (key === undefined) throw new PlanError(clause.loc, 'partial set rule without an element');
             const stmts: Stmt[] = [];
-            this.planClause(def, clause, params.slice(2), env, stmts, (e, o) => {
-              const key = clause.key;
-              if (key === undefined) throw new PlanError(clause.loc, 'partial set rule without an element');
-              this.planTerm(key, e, o, (value, _e2, o2) => {
-                o2.push(this.stmt('SetAddStmt', { set: ret, value }, clause.loc));
-              });
-            });
+            const body = this.planClause(def, clause, params.slice(2), { env, out: stmts });
+            const k = this.planTerm(key, body);
+            k.out.push(this.stmt('SetAddStmt', { set: ret, value: k.op }, clause.loc));
             blocks.push({ stmts });
           }
         }
@@ -242,16 +252,12 @@ class Planner {
         blocks.push({ stmts: [this.stmt('MakeObjectStmt', { target: ret }, loc)] });
         for (const def of group.definitions) {
           for (const clause of def.clauses) {
+            const { key, value } = clause;
+            if (key === undefined || value === undefined) throw new PlanError(clause.loc, 'partial object rule without key and value');
             const stmts: Stmt[] = [];
-            this.planClause(def, clause, params.slice(2), env, stmts, (e, o) => {
-              const { key, value } = clause;
-              if (key === undefined || value === undefined) throw new PlanError(clause.loc, 'partial object rule without key and value');
-              this.planTerm(key, e, o, (k, e2, o2) => {
-                this.planTerm(value, e2, o2, (v, _e3, o3) => {
-                  o3.push(this.stmt('ObjectInsertOnceStmt', { key: k, value: v, object: ret }, clause.loc));
-                });
-              });
-            });
+            const body = this.planClause(def, clause, params.slice(2), { env, out: stmts });
+            const kv = this.planTerms([key, value], body);
+            kv.out.push(this.stmt('ObjectInsertOnceStmt', { key: kv.ops[0] as Operand, value: kv.ops[1] as Operand, object: ret }, clause.loc));
             blocks.push({ stmts });
           }
         }
@@ -269,27 +275,23 @@ class Planner {
    * with AssignVarOnceStmt, so two different values are OPA's conflict error at run time.
    */
   planValueDefinition(def: CheckedDefinition, params: readonly Local[], env: Env, ret: Local, blocks: Block[]): void {
-    const assignTo = (target: Local, clause: CheckedClause): Cont => (e, o) => {
+    const planClauseInto = (clause: CheckedClause, stmts: Stmt[], target: Local): void => {
       const value = clause.value;
       if (value === undefined) throw new PlanError(clause.loc, 'rule without a value');
-      this.planTerm(value, e, o, (v, _e, o2) => {
-        o2.push(this.stmt('AssignVarOnceStmt', { source: v, target }, clause.loc));
-      });
+      const v = this.planTerm(value, this.planClause(def, clause, params, { env, out: stmts }));
+      v.out.push(this.stmt('AssignVarOnceStmt', { source: v.op, target }, clause.loc));
+      blocks.push({ stmts });
     };
     const [first, ...rest] = def.clauses;
     if (first === undefined) return;
     if (rest.length === 0) {
-      const stmts: Stmt[] = [];
-      this.planClause(def, first, params, env, stmts, assignTo(ret, first));
-      blocks.push({ stmts });
+      planClauseInto(first, [], ret);
       return;
     }
     // `else`: each clause runs only while no earlier clause has produced a value.
     const chain = this.alloc();
     def.clauses.forEach((clause, i) => {
-      const stmts: Stmt[] = i === 0 ? [] : [this.stmt('IsUndefinedStmt', { source: chain }, clause.loc)];
-      this.planClause(def, clause, params, env, stmts, assignTo(chain, clause));
-      blocks.push({ stmts });
+      planClauseInto(clause, i === 0 ? [] : [this.stmt('IsUndefinedStmt', { source: chain }, clause.loc)], chain);
     });
     blocks.push({
       stmts: [
@@ -300,30 +302,21 @@ class Planner {
   }
 
   /** Binds the parameters to the definition's argument patterns, then plans the clause body. */
-  planClause(def: CheckedDefinition, clause: CheckedClause, params: readonly Local[], env: Env, out: Stmt[], k: Cont): void {
-    const bindArg = (i: number, e: Env, o: Stmt[]): void => {
-      const arg = def.args[i];
+  planClause(def: CheckedDefinition, clause: CheckedClause, params: readonly Local[], cur: Cursor): Cursor {
+    let c = cur;
+    def.args.forEach((arg, i) => {
       const param = params[i];
-      if (arg === undefined || param === undefined) {
-        this.planBody(clause.body, 0, e, o, k);
-        return;
-      }
-      this.unifyLocal(arg, param, e, o, (e2, o2) => bindArg(i + 1, e2, o2));
-    };
-    bindArg(0, env, out);
+      if (param !== undefined) c = this.unifyLocal(arg, param, c);
+    });
+    return this.planBody(clause.body, c);
   }
 
   // ───────────── bodies ─────────────
 
-  planBody(body: readonly Expr[], i: number, env: Env, out: Stmt[], k: Cont): void {
-    const expr = body[i];
-    if (expr === undefined) {
-      k(env, out);
-      return;
-    }
-    const next: Cont = (e, o) => this.planBody(body, i + 1, e, o, k);
-    if (expr.with.length > 0) this.planWith(expr, env, out, next);
-    else this.planExpr(expr, env, out, next);
+  planBody(body: readonly Expr[], cur: Cursor): Cursor {
+    let c = cur;
+    for (const expr of body) c = expr.with.length > 0 ? this.planWith(expr, c) : this.planExpr(expr, c);
+    return c;
   }
 
   /**
@@ -331,142 +324,128 @@ class Planner {
    * the local when its block ends, but the rest of the body is planned inside that block (it may
    * depend on the expression's bindings), so it reads copies of input/data saved beforehand.
    */
-  planWith(expr: Expr, env: Env, out: Stmt[], next: Cont): void {
-    const values: Term[] = expr.with.map((w) => w.value);
-    this.planTerms(values, env, out, (ops, e, o) => {
-      let savedInput: Local | undefined;
-      let savedData: Local | undefined;
-      for (const w of expr.with) {
-        const root = w.target.kind === 'var' ? w.target.name : (w.target.head as VarTerm).name;
-        if (root === 'input' && savedInput === undefined) {
-          savedInput = this.alloc();
-          o.push(this.stmt('AssignVarStmt', { source: local(e.input), target: savedInput }, w.loc));
-        }
-        if (root === 'data' && savedData === undefined) {
-          savedData = this.alloc();
-          o.push(this.stmt('AssignVarStmt', { source: local(e.data), target: savedData }, w.loc));
-        }
+  planWith(expr: Expr, cur: Cursor): Cursor {
+    const { ops, env: e, out: o } = this.planTerms(expr.with.map((w) => w.value), cur);
+    let savedInput: Local | undefined;
+    let savedData: Local | undefined;
+    for (const w of expr.with) {
+      const root = w.target.kind === 'var' ? w.target.name : (w.target.head as VarTerm).name;
+      if (root === 'input' && savedInput === undefined) {
+        savedInput = this.alloc();
+        o.push(this.stmt('AssignVarStmt', { source: local(e.input), target: savedInput }, w.loc));
       }
-      // Rule documents a `with data…` replaces are read from the data local inside the expression.
-      const overrides = new Set(e.overrides);
-      for (const w of expr.with) {
-        if (w.target.kind === 'var' && w.target.name === 'data') overrides.add(groupKey([]));
-        if (w.target.kind !== 'ref' || w.target.head.kind !== 'var' || w.target.head.name !== 'data') continue;
-        const hit = walkDataRef(this.#tree, w.target.path, e.overrides);
-        if (hit.kind === 'group' && (hit.consumed < w.target.path.length || hit.group.kind === 'function')) {
-          throw new PlanError(w.loc, 'with cannot replace part of a rule document or a function');
-        }
-        if (hit.kind !== 'base') {
-          overrides.add(groupKey(w.target.path.map((p) => (p.kind === 'string' ? p.value : ''))));
-        }
+      if (root === 'data' && savedData === undefined) {
+        savedData = this.alloc();
+        o.push(this.stmt('AssignVarStmt', { source: local(e.data), target: savedData }, w.loc));
       }
-      const nest = (j: number, o2: Stmt[]): void => {
-        const w = expr.with[j];
-        const op = ops[j];
-        if (w === undefined || op === undefined) {
-          this.planExpr(expr, { ...e, overrides }, o2, (e3, o3) => {
-            // Inside the `with` input may have been created; the original may still be absent.
-            next({ ...e3, input: savedInput ?? e3.input, data: savedData ?? e3.data, overrides: e.overrides, inputChecked: e.inputChecked }, o3);
-          });
-          return;
-        }
-        const root = w.target.kind === 'var' ? w.target.name : (w.target.head as VarTerm).name;
-        const segs = w.target.kind === 'ref' ? w.target.path : [];
-        const path = segs.map((s) => {
-          if (s.kind !== 'string') throw new PlanError(s.loc, 'with target path must be constant');
-          return this.str(s.value);
-        });
-        const inner: Stmt[] = [];
-        o2.push(this.stmt('WithStmt', { local: root === 'input' ? e.input : e.data, path, value: op, block: { stmts: inner } }, w.loc));
-        nest(j + 1, inner);
-      };
-      nest(0, o);
+    }
+    // Rule documents a `with data…` replaces are read from the data local inside the expression.
+    const overrides = new Set(e.overrides);
+    for (const w of expr.with) {
+      if (w.target.kind === 'var' && w.target.name === 'data') overrides.add(groupKey([]));
+      if (w.target.kind !== 'ref' || w.target.head.kind !== 'var' || w.target.head.name !== 'data') continue;
+      const hit = walkDataRef(this.#tree, w.target.path, e.overrides);
+      if (hit.kind === 'group' && (hit.consumed < w.target.path.length || hit.group.kind === 'function')) {
+        throw new PlanError(w.loc, 'with cannot replace part of a rule document or a function');
+      }
+      if (hit.kind !== 'base') {
+        overrides.add(groupKey(w.target.path.map((p) => (p.kind === 'string' ? p.value : ''))));
+      }
+    }
+    let inner = o;
+    expr.with.forEach((w, j) => {
+      const op = ops[j] as Operand;
+      const root = w.target.kind === 'var' ? w.target.name : (w.target.head as VarTerm).name;
+      const segs = w.target.kind === 'ref' ? w.target.path : [];
+      const path = segs.map((s) => {
+        if (s.kind !== 'string') throw new PlanError(s.loc, 'with target path must be constant');
+        return this.str(s.value);
+      });
+      const block: Stmt[] = [];
+      inner.push(this.stmt('WithStmt', { local: root === 'input' ? e.input : e.data, path, value: op, block: { stmts: block } }, w.loc));
+      inner = block;
     });
+    const after = this.planExpr(expr, { env: { ...e, overrides }, out: inner });
+    // Inside the `with` input may have been created; the original may still be absent.
+    const env: Env = {
+      ...after.env, input: savedInput ?? after.env.input, data: savedData ?? after.env.data,
+      overrides: e.overrides, inputChecked: e.inputChecked,
+    };
+    return { env, out: after.out };
   }
 
-  planExpr(expr: Expr, env: Env, out: Stmt[], next: Cont): void {
+  planExpr(expr: Expr, cur: Cursor): Cursor {
+    const { env, out } = cur;
     switch (expr.kind) {
       case 'term':
-        this.planTermExpr(expr.term, env, out, next);
-        return;
+        return this.planTermExpr(expr.term, cur);
       case 'not': {
         const found = this.alloc();
         out.push(this.stmt('ResetLocalStmt', { target: found }, expr.loc));
         const inner: Stmt[] = [];
-        this.planTermExpr(expr.term, env, inner, (_e, o) => {
-          o.push(this.stmt('AssignVarStmt', { source: TRUE, target: found }, expr.loc));
-        });
+        const held = this.planTermExpr(expr.term, { env, out: inner });
+        held.out.push(this.stmt('AssignVarStmt', { source: TRUE, target: found }, expr.loc));
         out.push(this.stmt('BlockStmt', { blocks: [{ stmts: inner }] }, expr.loc));
         out.push(this.stmt('IsUndefinedStmt', { source: found }, expr.loc));
-        next(env, out);
-        return;
+        return cur;
       }
       case 'some-decl':
-        next(env, out);
-        return;
-      case 'some-in':
-        this.planTerm(expr.collection, env, out, (coll, e, o) => {
-          const source = this.toLocal(coll, o, expr.loc);
-          const key = this.alloc();
-          const value = this.alloc();
-          const inner: Stmt[] = [];
-          o.push(this.stmt('ScanStmt', { source, key, value, block: { stmts: inner } }, expr.loc));
-          const bindValue: Cont = (e2, o2) => this.unifyLocal(expr.value, value, e2, o2, next);
-          if (expr.key) this.unifyLocal(expr.key, key, e, inner, bindValue);
-          else bindValue(e, inner);
-        });
-        return;
-      case 'every':
-        this.planTerm(expr.domain, env, out, (dom, e, o) => {
-          const source = this.toLocal(dom, o, expr.loc);
-          const failed = this.alloc();
-          o.push(this.stmt('ResetLocalStmt', { target: failed }, expr.loc));
-          const key = this.alloc();
-          const value = this.alloc();
-          const scan: Stmt[] = [];
-          o.push(this.stmt('ScanStmt', { source, key, value, block: { stmts: scan } }, expr.loc));
-          const held = this.alloc();
-          scan.push(this.stmt('ResetLocalStmt', { target: held }, expr.loc));
-          const vars = new Map(e.vars);
-          if (expr.key) vars.set(expr.key.name, key);
-          vars.set(expr.value.name, value);
-          const body: Stmt[] = [];
-          this.planBody(expr.body, 0, { ...e, vars }, body, (_e2, o2) => {
-            o2.push(this.stmt('AssignVarStmt', { source: TRUE, target: held }, expr.loc));
-          });
-          scan.push(this.stmt('BlockStmt', { blocks: [{ stmts: body }] }, expr.loc));
-          scan.push(this.stmt('IsUndefinedStmt', { source: held }, expr.loc));
-          scan.push(this.stmt('AssignVarStmt', { source: TRUE, target: failed }, expr.loc));
-          o.push(this.stmt('IsUndefinedStmt', { source: failed }, expr.loc));
-          next(e, o);
-        });
-        return;
+        return cur;
+      case 'some-in': {
+        const coll = this.planTerm(expr.collection, cur);
+        const source = this.toLocal(coll.op, coll.out, expr.loc);
+        const key = this.alloc();
+        const value = this.alloc();
+        const inner: Stmt[] = [];
+        coll.out.push(this.stmt('ScanStmt', { source, key, value, block: { stmts: inner } }, expr.loc));
+        let c: Cursor = { env: coll.env, out: inner };
+        if (expr.key) c = this.unifyLocal(expr.key, key, c);
+        return this.unifyLocal(expr.value, value, c);
+      }
+      case 'every': {
+        const dom = this.planTerm(expr.domain, cur);
+        const o = dom.out;
+        const source = this.toLocal(dom.op, o, expr.loc);
+        const failed = this.alloc();
+        o.push(this.stmt('ResetLocalStmt', { target: failed }, expr.loc));
+        const key = this.alloc();
+        const value = this.alloc();
+        const scan: Stmt[] = [];
+        o.push(this.stmt('ScanStmt', { source, key, value, block: { stmts: scan } }, expr.loc));
+        const held = this.alloc();
+        scan.push(this.stmt('ResetLocalStmt', { target: held }, expr.loc));
+        const vars = new Map(dom.env.vars);
+        if (expr.key) vars.set(expr.key.name, key);
+        vars.set(expr.value.name, value);
+        const body: Stmt[] = [];
+        const done = this.planBody(expr.body, { env: { ...dom.env, vars }, out: body });
+        done.out.push(this.stmt('AssignVarStmt', { source: TRUE, target: held }, expr.loc));
+        scan.push(this.stmt('BlockStmt', { blocks: [{ stmts: body }] }, expr.loc));
+        scan.push(this.stmt('IsUndefinedStmt', { source: held }, expr.loc));
+        scan.push(this.stmt('AssignVarStmt', { source: TRUE, target: failed }, expr.loc));
+        o.push(this.stmt('IsUndefinedStmt', { source: failed }, expr.loc));
+        return { env: dom.env, out: o };
+      }
       default:
-        assertNever(expr, 'expression');
+        return assertNever(expr, 'expression');
     }
   }
 
   /** A term in body position succeeds when it is defined and not `false`. */
-  planTermExpr(term: Term, env: Env, out: Stmt[], next: Cont): void {
+  planTermExpr(term: Term, cur: Cursor): Cursor {
     if (term.kind === 'call') {
       const [a, b] = term.args;
-      if (term.operator === 'eq' && a && b) {
-        this.unify(a, b, env, out, next);
-        return;
-      }
+      if (term.operator === 'eq' && a && b) return this.unify(a, b, cur);
       if ((term.operator === 'equal' || term.operator === 'neq') && a && b) {
-        this.planTerms([a, b], env, out, (ops, e, o) => {
-          const [x, y] = ops as [Operand, Operand];
-          o.push(this.stmt(term.operator === 'equal' ? 'EqualStmt' : 'NotEqualStmt', { a: x, b: y }, term.loc));
-          next(e, o);
-        });
-        return;
+        const p = this.planTerms([a, b], cur);
+        const [x, y] = p.ops as [Operand, Operand];
+        p.out.push(this.stmt(term.operator === 'equal' ? 'EqualStmt' : 'NotEqualStmt', { a: x, b: y }, term.loc));
+        return p;
       }
     }
-    this.planTerm(term, env, out, (value, e, o) => {
-      o.push(this.stmt('NotEqualStmt', { a: value, b: FALSE }, term.loc));
-      next(e, o);
-    });
+    const v = this.planTerm(term, cur);
+    v.out.push(this.stmt('NotEqualStmt', { a: v.op, b: FALSE }, term.loc));
+    return v;
   }
 
   // ───────────── unification ─────────────
@@ -502,41 +481,32 @@ class Planner {
     return { ...env, vars };
   }
 
-  unify(a: Term, b: Term, env: Env, out: Stmt[], k: Cont): void {
-    if (this.isUnbound(a, env)) {
-      this.planTerm(b, env, out, (op, e, o) => k(this.bind(a, op, e, o), o));
-      return;
-    }
-    if (this.isUnbound(b, env)) {
-      this.planTerm(a, env, out, (op, e, o) => k(this.bind(b, op, e, o), o));
-      return;
+  unify(a: Term, b: Term, cur: Cursor): Cursor {
+    const { env } = cur;
+    for (const [unbound, other] of [[a, b], [b, a]] as const) {
+      if (this.isUnbound(unbound, env)) {
+        const v = this.planTerm(other, cur);
+        return { env: this.bind(unbound, v.op, v.env, v.out), out: v.out };
+      }
     }
     const isPattern = (t: Term): boolean => (t.kind === 'array' || t.kind === 'object') && this.hasUnbound(t, env);
-    if (isPattern(a) && this.canEvaluate(b, env)) {
-      this.planTerm(b, env, out, (op, e, o) => this.unifyLocal(a, this.toLocal(op, o, b.loc), e, o, k));
-      return;
+    for (const [pattern, other] of [[a, b], [b, a]] as const) {
+      if (isPattern(pattern) && this.canEvaluate(other, env)) {
+        const v = this.planTerm(other, cur);
+        return this.unifyLocal(pattern, this.toLocal(v.op, v.out, other.loc), v);
+      }
     }
-    if (isPattern(b) && this.canEvaluate(a, env)) {
-      this.planTerm(a, env, out, (op, e, o) => this.unifyLocal(b, this.toLocal(op, o, a.loc), e, o, k));
-      return;
-    }
-    this.planTerms([a, b], env, out, (ops, e, o) => {
-      const [x, y] = ops as [Operand, Operand];
-      o.push(this.stmt('EqualStmt', { a: x, b: y }, a.loc));
-      k(e, o);
-    });
+    const p = this.planTerms([a, b], cur);
+    const [x, y] = p.ops as [Operand, Operand];
+    p.out.push(this.stmt('EqualStmt', { a: x, b: y }, a.loc));
+    return p;
   }
 
   /** Unifies a pattern with the value in `source`. */
-  unifyLocal(pattern: Term, source: Local, env: Env, out: Stmt[], k: Cont): void {
-    if (pattern.kind === 'var' && pattern.wildcard) {
-      k(env, out);
-      return;
-    }
-    if (this.isUnbound(pattern, env)) {
-      k(this.bind(pattern, local(source), env, out), out);
-      return;
-    }
+  unifyLocal(pattern: Term, source: Local, cur: Cursor): Cursor {
+    const { env, out } = cur;
+    if (pattern.kind === 'var' && pattern.wildcard) return cur;
+    if (this.isUnbound(pattern, env)) return { env: this.bind(pattern, local(source), env, out), out };
     if ((pattern.kind === 'array' || pattern.kind === 'object') && this.hasUnbound(pattern, env)) {
       const loc = pattern.loc;
       out.push(this.stmt(pattern.kind === 'array' ? 'IsArrayStmt' : 'IsObjectStmt', { source: local(source) }, loc));
@@ -546,73 +516,54 @@ class Planner {
       const size = pattern.kind === 'array' ? pattern.items.length : pattern.entries.length;
       out.push(this.stmt('MakeNumberIntStmt', { value: size, target: want }, loc));
       out.push(this.stmt('EqualStmt', { a: local(len), b: local(want) }, loc));
+      let c = cur;
       if (pattern.kind === 'array') {
-        const step = (i: number, e: Env, o: Stmt[]): void => {
-          const item = pattern.items[i];
-          if (item === undefined) {
-            k(e, o);
-            return;
-          }
+        pattern.items.forEach((item, i) => {
           const index = this.alloc();
-          o.push(this.stmt('MakeNumberIntStmt', { value: i, target: index }, item.loc));
+          c.out.push(this.stmt('MakeNumberIntStmt', { value: i, target: index }, item.loc));
           const elem = this.alloc();
-          o.push(this.stmt('DotStmt', { source: local(source), key: local(index), target: elem }, item.loc));
-          this.unifyLocal(item, elem, e, o, (e2, o2) => step(i + 1, e2, o2));
-        };
-        step(0, env, out);
+          c.out.push(this.stmt('DotStmt', { source: local(source), key: local(index), target: elem }, item.loc));
+          c = this.unifyLocal(item, elem, c);
+        });
       } else {
-        const step = (i: number, e: Env, o: Stmt[]): void => {
-          const entry = pattern.entries[i];
-          if (entry === undefined) {
-            k(e, o);
-            return;
-          }
-          this.planTerm(entry.key, e, o, (key, e2, o2) => {
-            const elem = this.alloc();
-            o2.push(this.stmt('DotStmt', { source: local(source), key, target: elem }, entry.key.loc));
-            this.unifyLocal(entry.value, elem, e2, o2, (e3, o3) => step(i + 1, e3, o3));
-          });
-        };
-        step(0, env, out);
+        for (const entry of pattern.entries) {
+          const k = this.planTerm(entry.key, c);
+          const elem = this.alloc();
+          k.out.push(this.stmt('DotStmt', { source: local(source), key: k.op, target: elem }, entry.key.loc));
+          c = this.unifyLocal(entry.value, elem, k);
+        }
       }
-      return;
+      return c;
     }
-    this.planTerm(pattern, env, out, (op, e, o) => {
-      o.push(this.stmt('EqualStmt', { a: op, b: local(source) }, pattern.loc));
-      k(e, o);
-    });
+    const v = this.planTerm(pattern, cur);
+    v.out.push(this.stmt('EqualStmt', { a: v.op, b: local(source) }, pattern.loc));
+    return v;
   }
 
   // ───────────── terms ─────────────
 
-  planTerms(terms: readonly Term[], env: Env, out: Stmt[], k: (ops: Operand[], env: Env, out: Stmt[]) => void): void {
+  planTerms(terms: readonly Term[], cur: Cursor): Cursor & { readonly ops: Operand[] } {
     const ops: Operand[] = [];
-    const step = (i: number, e: Env, o: Stmt[]): void => {
-      const term = terms[i];
-      if (term === undefined) {
-        k(ops.slice(), e, o);
-        return;
-      }
-      this.planTerm(term, e, o, (op, e2, o2) => {
-        ops[i] = op;
-        step(i + 1, e2, o2);
-      });
-    };
-    step(0, env, out);
+    let c = cur;
+    for (const term of terms) {
+      const v = this.planTerm(term, c);
+      ops.push(v.op);
+      c = v;
+    }
+    return { env: c.env, out: c.out, ops };
   }
 
-  planTerm(term: Term, env: Env, out: Stmt[], k: ValueCont): void {
+  planTerm(term: Term, cur: Cursor): Planned {
+    const { env, out } = cur;
     const loc = term.loc;
     switch (term.kind) {
       case 'null': {
         const t = this.alloc();
         out.push(this.stmt('MakeNullStmt', { target: t }, loc));
-        k(local(t), env, out);
-        return;
+        return { ...cur, op: local(t) };
       }
       case 'boolean':
-        k({ type: 'bool', value: term.value }, env, out);
-        return;
+        return { ...cur, op: { type: 'bool', value: term.value } };
       case 'number': {
         const t = this.alloc();
         const n = Number(term.text);
@@ -621,105 +572,85 @@ class Planner {
         } else {
           out.push(this.stmt('MakeNumberRefStmt', { Index: this.str(term.text), target: t }, loc));
         }
-        k(local(t), env, out);
-        return;
+        return { ...cur, op: local(t) };
       }
       case 'string':
-        k({ type: 'string_index', value: this.str(term.value) }, env, out);
-        return;
+        return { ...cur, op: { type: 'string_index', value: this.str(term.value) } };
       case 'var': {
         if (term.name === 'input') {
           const checked = this.checkInput(env, out, loc);
-          k(local(checked.input), checked, out);
-          return;
+          return { env: checked, out, op: local(checked.input) };
         }
-        if (term.name === 'data') {
-          this.planDataRef([], env, out, loc, k);
-          return;
-        }
+        if (term.name === 'data') return this.planDataRef([], cur, loc);
         const bound = env.vars.get(term.name);
         if (bound === undefined) throw new PlanError(loc, `variable ${term.name} is not bound here`);
-        k(local(bound), env, out);
-        return;
+        return { ...cur, op: local(bound) };
       }
       case 'ref':
-        this.planRef(term, env, out, k);
-        return;
-      case 'array':
-        this.planTerms(term.items, env, out, (ops, e, o) => {
-          const t = this.alloc();
-          o.push(this.stmt('MakeArrayStmt', { capacity: ops.length, target: t }, loc));
-          for (const value of ops) o.push(this.stmt('ArrayAppendStmt', { array: t, value }, loc));
-          k(local(t), e, o);
-        });
-        return;
-      case 'set':
-        this.planTerms(term.items, env, out, (ops, e, o) => {
-          const t = this.alloc();
-          o.push(this.stmt('MakeSetStmt', { target: t }, loc));
-          for (const value of ops) o.push(this.stmt('SetAddStmt', { set: t, value }, loc));
-          k(local(t), e, o);
-        });
-        return;
+        return this.planRef(term, cur);
+      case 'array': {
+        const p = this.planTerms(term.items, cur);
+        const t = this.alloc();
+        p.out.push(this.stmt('MakeArrayStmt', { capacity: p.ops.length, target: t }, loc));
+        for (const value of p.ops) p.out.push(this.stmt('ArrayAppendStmt', { array: t, value }, loc));
+        return { env: p.env, out: p.out, op: local(t) };
+      }
+      case 'set': {
+        const p = this.planTerms(term.items, cur);
+        const t = this.alloc();
+        p.out.push(this.stmt('MakeSetStmt', { target: t }, loc));
+        for (const value of p.ops) p.out.push(this.stmt('SetAddStmt', { set: t, value }, loc));
+        return { env: p.env, out: p.out, op: local(t) };
+      }
       case 'object': {
-        const flat = term.entries.flatMap((en) => [en.key, en.value]);
-        this.planTerms(flat, env, out, (ops, e, o) => {
-          const t = this.alloc();
-          o.push(this.stmt('MakeObjectStmt', { target: t }, loc));
-          for (let i = 0; i + 1 < ops.length; i += 2) {
-            o.push(this.stmt('ObjectInsertStmt', { key: ops[i] as Operand, value: ops[i + 1] as Operand, object: t }, loc));
-          }
-          k(local(t), e, o);
-        });
-        return;
+        const p = this.planTerms(term.entries.flatMap((en) => [en.key, en.value]), cur);
+        const t = this.alloc();
+        p.out.push(this.stmt('MakeObjectStmt', { target: t }, loc));
+        for (let i = 0; i + 1 < p.ops.length; i += 2) {
+          p.out.push(this.stmt('ObjectInsertStmt', { key: p.ops[i] as Operand, value: p.ops[i + 1] as Operand, object: t }, loc));
+        }
+        return { env: p.env, out: p.out, op: local(t) };
       }
       case 'call':
-        this.planCall(term.operator, term.operatorPath, term.args, env, out, loc, k);
-        return;
+        return this.planCall(term.operator, term.operatorPath, term.args, cur, loc);
       case 'array-comprehension':
       case 'set-comprehension':
       case 'object-comprehension': {
         const t = this.alloc();
-        const make = term.kind === 'array-comprehension' ? 'MakeArrayStmt' : term.kind === 'set-comprehension' ? 'MakeSetStmt' : 'MakeObjectStmt';
-        if (make === 'MakeArrayStmt') out.push(this.stmt('MakeArrayStmt', { capacity: 0, target: t }, loc));
-        else out.push(this.stmt(make, { target: t }, loc));
+        if (term.kind === 'array-comprehension') out.push(this.stmt('MakeArrayStmt', { capacity: 0, target: t }, loc));
+        else out.push(this.stmt(term.kind === 'set-comprehension' ? 'MakeSetStmt' : 'MakeObjectStmt', { target: t }, loc));
         const inner: Stmt[] = [];
-        this.planBody(term.body, 0, env, inner, (e, o) => {
-          if (term.kind === 'object-comprehension') {
-            this.planTerms([term.key, term.value], e, o, (ops, _e2, o2) => {
-              o2.push(this.stmt('ObjectInsertOnceStmt', { key: ops[0] as Operand, value: ops[1] as Operand, object: t }, loc));
-            });
-          } else {
-            this.planTerm(term.head, e, o, (value, _e2, o2) => {
-              if (term.kind === 'array-comprehension') o2.push(this.stmt('ArrayAppendStmt', { array: t, value }, loc));
-              else o2.push(this.stmt('SetAddStmt', { set: t, value }, loc));
-            });
-          }
-        });
+        const body = this.planBody(term.body, { env, out: inner });
+        if (term.kind === 'object-comprehension') {
+          const kv = this.planTerms([term.key, term.value], body);
+          kv.out.push(this.stmt('ObjectInsertOnceStmt', { key: kv.ops[0] as Operand, value: kv.ops[1] as Operand, object: t }, loc));
+        } else {
+          const v = this.planTerm(term.head, body);
+          if (term.kind === 'array-comprehension') v.out.push(this.stmt('ArrayAppendStmt', { array: t, value: v.op }, loc));
+          else v.out.push(this.stmt('SetAddStmt', { set: t, value: v.op }, loc));
+        }
         out.push(this.stmt('BlockStmt', { blocks: [{ stmts: inner }] }, loc));
-        k(local(t), env, out);
-        return;
+        return { ...cur, op: local(t) };
       }
       default:
-        assertNever(term, 'term');
+        return assertNever(term, 'term');
     }
   }
 
-  planCall(operator: string, operatorPath: readonly string[], args: readonly Term[], env: Env, out: Stmt[], loc: Loc, k: ValueCont): void {
-    this.planTerms(args, env, out, (ops, e, o) => {
-      const result = this.alloc();
-      if (operatorPath[0] === 'data') {
-        const group = this.program.groups.get(groupKey(operatorPath.slice(1)));
-        if (group === undefined || group.kind !== 'function') throw new PlanError(loc, `${operator} is not a function`);
-        const func = this.funcFor(group, e.overrides);
-        o.push(this.stmt('CallStmt', { func, args: [local(e.input), local(e.data), ...ops], result }, loc));
-      } else {
-        if (lookupBuiltin(operator) === undefined) throw new PlanError(loc, `unknown function ${operator}`);
-        this.#builtins.add(operator);
-        o.push(this.stmt('CallStmt', { func: operator, args: ops, result }, loc));
-      }
-      k(local(result), e, o);
-    });
+  planCall(operator: string, operatorPath: readonly string[], args: readonly Term[], cur: Cursor, loc: Loc): Planned {
+    const p = this.planTerms(args, cur);
+    const result = this.alloc();
+    if (operatorPath[0] === 'data') {
+      const group = this.program.groups.get(groupKey(operatorPath.slice(1)));
+      if (group === undefined || group.kind !== 'function') throw new PlanError(loc, `${operator} is not a function`);
+      const func = this.funcFor(group, p.env.overrides);
+      p.out.push(this.stmt('CallStmt', { func, args: [local(p.env.input), local(p.env.data), ...p.ops], result }, loc));
+    } else {
+      if (lookupBuiltin(operator) === undefined) throw new PlanError(loc, `unknown function ${operator}`);
+      this.#builtins.add(operator);
+      p.out.push(this.stmt('CallStmt', { func: operator, args: p.ops, result }, loc));
+    }
+    return { env: p.env, out: p.out, op: local(result) };
   }
 
   /** Evaluation may run without input; reading it then makes the expression undefined. */
@@ -729,42 +660,40 @@ class Planner {
     return { ...env, inputChecked: true };
   }
 
-  planRef(ref: Term & { kind: 'ref' }, env: Env, out: Stmt[], k: ValueCont): void {
+  planRef(ref: Term & { kind: 'ref' }, cur: Cursor): Planned {
     const head = ref.head;
-    if (head.kind === 'var' && head.name === 'data') {
-      this.planDataRef(ref.path, env, out, ref.loc, k);
-      return;
-    }
+    if (head.kind === 'var' && head.name === 'data') return this.planDataRef(ref.path, cur, ref.loc);
     if (head.kind === 'var' && head.name === 'input') {
-      const checked = this.checkInput(env, out, ref.loc);
-      this.walkPath(checked.input, ref.path, 0, checked, out, k);
-      return;
+      const checked = this.checkInput(cur.env, cur.out, ref.loc);
+      return this.walkPath(checked.input, ref.path, 0, { env: checked, out: cur.out });
     }
-    this.planTerm(head, env, out, (op, e, o) => this.walkPath(this.toLocal(op, o, ref.loc), ref.path, 0, e, o, k));
+    const h = this.planTerm(head, cur);
+    return this.walkPath(this.toLocal(h.op, h.out, ref.loc), ref.path, 0, h);
   }
 
   /** Dot for bound keys, a scan that binds the variable for unbound ones. */
-  walkPath(source: Local, path: readonly Term[], i: number, env: Env, out: Stmt[], k: ValueCont): void {
-    const seg = path[i];
-    if (seg === undefined) {
-      k(local(source), env, out);
-      return;
-    }
-    if (this.isUnbound(seg, env)) {
-      const key = this.alloc();
-      const value = this.alloc();
-      const inner: Stmt[] = [];
-      out.push(this.stmt('ScanStmt', { source, key, value, block: { stmts: inner } }, seg.loc));
-      const vars = new Map(env.vars);
-      if (!seg.wildcard) vars.set(seg.name, key);
-      this.walkPath(value, path, i + 1, { ...env, vars }, inner, k);
-      return;
-    }
-    this.planTerm(seg, env, out, (key, e, o) => {
+  walkPath(source: Local, path: readonly Term[], from: number, cur: Cursor): Planned {
+    let c = cur;
+    let src = source;
+    for (const seg of path.slice(from)) {
+      if (this.isUnbound(seg, c.env)) {
+        const key = this.alloc();
+        const value = this.alloc();
+        const inner: Stmt[] = [];
+        c.out.push(this.stmt('ScanStmt', { source: src, key, value, block: { stmts: inner } }, seg.loc));
+        const vars = new Map(c.env.vars);
+        if (!seg.wildcard) vars.set(seg.name, key);
+        c = { env: { ...c.env, vars }, out: inner };
+        src = value;
+        continue;
+      }
+      const k = this.planTerm(seg, c);
       const target = this.alloc();
-      o.push(this.stmt('DotStmt', { source: local(source), key, target }, seg.loc));
-      this.walkPath(target, path, i + 1, e, o, k);
-    });
+      k.out.push(this.stmt('DotStmt', { source: local(src), key: k.op, target }, seg.loc));
+      c = k;
+      src = target;
+    }
+    return { env: c.env, out: c.out, op: local(src) };
   }
 
   /**
@@ -772,20 +701,17 @@ class Planner {
    * that stops on a package (or is followed by a variable) builds that document from its rules
    * merged over the base data at the same path; anything else is base data.
    */
-  planDataRef(path: readonly Term[], env: Env, out: Stmt[], loc: Loc, k: ValueCont): void {
+  planDataRef(path: readonly Term[], cur: Cursor, loc: Loc): Planned {
+    const { env, out } = cur;
     const hit = walkDataRef(this.#tree, path, env.overrides);
     switch (hit.kind) {
       case 'group': {
         if (hit.group.kind === 'function') throw new PlanError(loc, `function ${displayPath(hit.group.path)} must be called`);
         const result = this.ruleDocument(hit.node, hit.group, env, out, loc);
-        this.walkPath(result, path, hit.consumed, env, out, k);
-        return;
+        return this.walkPath(result, path, hit.consumed, cur);
       }
       case 'node': {
-        if (!hasValueRules(hit.node, env.overrides)) {
-          this.walkPath(env.data, path, 0, env, out, k);
-          return;
-        }
+        if (!hasValueRules(hit.node, env.overrides)) return this.walkPath(env.data, path, 0, cur);
         // `data.apps[name].allow` only needs each package's `allow`: the constant segments after
         // the first non-constant one restrict which rules are evaluated.
         const filter: (string | null)[] = [];
@@ -800,14 +726,12 @@ class Planner {
         const seg = path[hit.consumed];
         const selector = seg?.kind === 'var' ? env.vars.get(seg.name) : undefined;
         const doc = this.materialize(hit.node, env, out, loc, filter, selector);
-        this.walkPath(doc, path, hit.consumed, env, out, k);
-        return;
+        return this.walkPath(doc, path, hit.consumed, cur);
       }
       case 'base':
-        this.walkPath(env.data, path, 0, env, out, k);
-        return;
+        return this.walkPath(env.data, path, 0, cur);
       default:
-        assertNever(hit, 'data ref target');
+        return assertNever(hit, 'data ref target');
     }
   }
 

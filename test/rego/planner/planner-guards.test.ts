@@ -3,6 +3,7 @@ import type { Loc, Term } from '../../../src/rego/ast.js';
 import type { CheckedProgram, RuleGroup } from '../../../src/rego/check/program.js';
 import { groupKey } from '../../../src/rego/check/program.js';
 import { PlannerCodes, planProgram } from '../../../src/rego/planner.js';
+import { evalRule } from './run-policy.js';
 
 const loc: Loc = { file: 'p.rego', line: 3, col: 7 };
 
@@ -29,5 +30,15 @@ describe('planner guards', () => {
     };
     const r = planProgram({ groups: new Map([[groupKey(fn.path), fn]]), files: ['p.rego'] }, ['t/f']);
     assert.deepEqual(r.ok ? [] : r.diagnostics.map((d) => d.code), ['unknown_entrypoint']);
+  });
+});
+
+describe('planner scale', () => {
+  it('plans a 5000-element constant set and a 1000-expression body without exhausting the stack', () => {
+    const items = Array.from({ length: 5000 }, (_, i) => `"host-${i}"`).join(', ');
+    const body = Array.from({ length: 1000 }, (_, i) => `  x${i} := ${i}`).join('\n');
+    const src = `package t\nallowed := {${items}}\np if input.host in allowed\nlong := x999 if {\n${body}\n}\n`;
+    assert.equal(evalRule(src, 't/p', { host: 'host-4999' }), true);
+    assert.equal(evalRule(src, 't/long'), 999);
   });
 });
