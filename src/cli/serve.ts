@@ -17,6 +17,7 @@ import { EMPTY_MEMBERS, MembersError } from '../members/members-document.js';
 import type { MembersSource } from '../members/members-source.js';
 import type { PolicyEngine } from '../policy/policy-engine.js';
 import { PolicyRuntime } from '../policy/policy-runtime.js';
+import { PolicyWatcher } from '../policy/policy-watcher.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { createLogger } from '../shared/create-logger.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './cli-io.js';
@@ -157,6 +158,16 @@ export async function startServer(config: Config, opts: ServiceOptions): Promise
   }
   service.identity.keyStore?.start();
   grpc.notifyReadiness();
+  // A changed policy or data file is recompiled in a worker and swapped in; a broken one is refused.
+  const watcher = config.policy.watch
+    ? new PolicyWatcher({
+      source: config.policy.source,
+      dataFiles: config.policy.data,
+      reload: () => service.reloadPolicy(),
+      onWatchError: (err) => { logger.warn({ detail: err.message }, 'cannot watch a policy path; changes there are noticed by the periodic re-check'); },
+    })
+    : null;
+  await watcher?.start();
   warnAtStart(config, logger);
   logger.info({ grpc_port: grpcPort, http_port: httpPort, config: config.origin }, 'nmp-authz serving');
   const graceMs = config.server.shutdownGraceSeconds * 1000;
@@ -166,6 +177,7 @@ export async function startServer(config: Config, opts: ServiceOptions): Promise
     grpcPort,
     httpPort,
     async stop() {
+      await watcher?.stop();
       await Promise.all([server.shutdown(graceMs), http.close(graceMs)]);
       await service.stop();
     },

@@ -52,6 +52,8 @@ export interface PolicyConfig {
   readonly entrypoint: string;
   /** Absolute paths of static data files merged under data.authz. */
   readonly data: readonly string[];
+  /** Watch the source and the data files and reload (compiled off the main thread) when they change. */
+  readonly watch: boolean;
 }
 
 export interface MembersConfig {

@@ -278,6 +278,7 @@ function readPolicy(s: Section, baseDir: string): PolicyConfig {
     source: source === null ? join(packageRoot(), 'policies') : resolve(baseDir, source),
     entrypoint: s.string('entrypoint', 'authz/allow'),
     data: s.has('data') ? data.map((f) => (isAbsolute(f) ? f : resolve(baseDir, f))) : shippedDataFiles(),
+    watch: s.bool('watch', true),
   };
   if (!/^[A-Za-z_][\w]*(\/[A-Za-z_][\w]*)*$/.test(policy.entrypoint)) s.report('entrypoint', 'must look like pkg/rule');
   s.finish();
