@@ -212,14 +212,16 @@ function parseString(): usize {
         let cp = hex4();
         if (cp < 0) return 0;
         if (cp >= 0xd800 && cp < 0xdc00) {
-          // a high surrogate must be followed by an escaped low surrogate
+          // a pair when an escaped low surrogate follows; a lone surrogate becomes U+FFFD (UTF-8
+          // cannot hold it) and whatever follows is decoded on its own
+          const hi = cp;
+          cp = 0xfffd;
           if (pp + 6 <= pend && load<u8>(pp) == 92 && load<u8>(pp, 1) == 117) {
+            const save = pp;
             pp += 2;
             const lo = hex4();
-            if (lo < 0xdc00 || lo > 0xdfff) return 0;
-            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-          } else {
-            cp = 0xfffd;
+            if (lo >= 0xdc00 && lo <= 0xdfff) cp = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
+            else pp = save;
           }
         } else if (cp >= 0xdc00 && cp < 0xe000) {
           cp = 0xfffd;
