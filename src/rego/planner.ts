@@ -71,7 +71,7 @@ export function planProgram(program: CheckedProgram, entrypoints: readonly strin
   const planner = new Planner(program);
   const diagnostics: Diagnostic[] = [];
   const plans: Plan[] = [];
-  for (const entrypoint of entrypoints) {
+  for (const entrypoint of new Set(entrypoints)) {
     try {
       const plan = planner.planEntrypoint(entrypoint);
       if (plan === undefined) {

@@ -3,7 +3,7 @@ import type { Loc, Term } from '../../../src/rego/ast.js';
 import type { CheckedProgram, RuleGroup } from '../../../src/rego/check/program.js';
 import { groupKey } from '../../../src/rego/check/program.js';
 import { PlannerCodes, planProgram } from '../../../src/rego/planner.js';
-import { evalRule } from './run-policy.js';
+import { evalRule, planOrThrow } from './run-policy.js';
 
 const loc: Loc = { file: 'p.rego', line: 3, col: 7 };
 
@@ -30,6 +30,17 @@ describe('planner guards', () => {
     };
     const r = planProgram({ groups: new Map([[groupKey(fn.path), fn]]), files: ['p.rego'] }, ['t/f']);
     assert.deepEqual(r.ok ? [] : r.diagnostics.map((d) => d.code), ['unknown_entrypoint']);
+  });
+});
+
+describe('planner entrypoints', () => {
+  it('plans an entrypoint named twice once', () => {
+    const policy = planOrThrow('package t\np := 1', ['t/p', 't/p']);
+    assert.deepEqual(policy.plans.plans.map((p) => p.name), ['t/p']);
+  });
+
+  it('plans a package entrypoint as the package document', () => {
+    assert.deepEqual(evalRule('package t.u\np := 1\nq contains 2', 't/u'), { p: 1, q: [2] });
   });
 });
 
