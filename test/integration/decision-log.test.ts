@@ -1,0 +1,170 @@
+// logging.decision_log: one JSON line per check, to the service log, a file, or nowhere; never a
+// token or cookie.
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startServer, type RunningServer } from '../../src/cli/serve.js';
+import type { Config } from '../../src/config/config.js';
+import { buildConfig } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/shared/create-logger.js';
+import { ExtAuthzClient } from './support/ext-authz-client.js';
+import { KeyServer, createTestKey } from './support/key-server.js';
+
+const DEF = '/apis/models/v2/workspaces/default/models';
+const RES = '/apis/models/v2/workspaces/research/models';
+const FIELDS = [
+  'allowed', 'data_revision', 'decision_id', 'endpoint', 'iss', 'kid', 'latency_ms', 'level', 'method', 'msg', 'path',
+  'policy_revision', 'principal_id', 'reason', 'request_id', 'service', 'status', 'time', 'token_kind', 'workspace',
+];
+
+function config(logging: Record<string, unknown>, auth: Record<string, unknown> = {}, baseDir = '/'): Config {
+  const result = buildConfig({
+    server: { grpc: { port: 0 }, http: { port: 0 }, shutdown_grace_seconds: 1 },
+    auth: { enabled: true, ...auth },
+    logging,
+  }, { baseDir });
+  if (!result.ok) assert.fail(JSON.stringify(result.problems));
+  return result.config;
+}
+
+function lines(text: string): Record<string, unknown>[] {
+  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+class Sink extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString('utf8');
+    done();
+  }
+}
+
+describe('config: logging.decision_log', () => {
+  it('defaults to stdout and accepts stderr and off', () => {
+    assert.deepEqual(config({}).logging.decisionLog, { kind: 'stdout' });
+    assert.deepEqual(config({ decision_log: 'stderr' }).logging.decisionLog, { kind: 'stderr' });
+    assert.deepEqual(config({ decision_log: 'off' }).logging.decisionLog, { kind: 'off' });
+  });
+
+  it('resolves a file path against the configuration directory', () => {
+    assert.deepEqual(config({ decision_log: 'decisions.log' }, {}, tmpdir()).logging.decisionLog, { kind: 'file', path: join(tmpdir(), 'decisions.log') });
+  });
+
+  for (const [value, why] of [
+    ['/no/such/directory/decisions.log', 'a file in a missing directory'],
+    [tmpdir(), 'a directory'],
+    [42, 'a number'],
+  ] as const) {
+    it(`rejects ${why}, naming the key`, () => {
+      const result = buildConfig({ logging: { decision_log: value } }, { baseDir: '/' });
+      assert.equal(result.ok, false);
+      if (result.ok) return;
+      assert.deepEqual(result.problems.map((p) => p.path), ['logging.decision_log']);
+    });
+  }
+});
+
+describe('integration: the decision log', function () {
+  const idp = new KeyServer();
+  let dir = '';
+  let token = '';
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nmp-decisions-'));
+    idp.keys = [await createTestKey('k1', 'ES256')];
+    await idp.start();
+    token = await idp.sign({ sub: 'u-1', email: 'u1@example.com', aud: 'platform' });
+  });
+  after(async () => {
+    await idp.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function start(cfg: Config, logger = createLogger('silent')): Promise<RunningServer> {
+    const server = await startServer(cfg, { logger, initialKeyRetryMs: 25 });
+    await server.service.identity.keyStore?.whenReady();
+    return server;
+  }
+
+  it('writes one line per check to a file, whatever logging.level, and never a token or cookie', async () => {
+    const file = join(dir, 'decisions.log');
+    const server = await start(config({ level: 'silent', decision_log: file }, { oidc: { enabled: true, issuer: idp.issuer, client_id: 'platform' } }));
+    const base = `http://127.0.0.1:${server.httpPort}/apis/auth/ext-authz`;
+    const client = new ExtAuthzClient(server.grpcPort);
+    const garbage = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJtYWxsb3J5In0.c2lnbmF0dXJl';
+    const ids: string[] = [];
+    try {
+      for (const [path, headers] of [
+        [DEF, { authorization: `Bearer ${token}`, cookie: 'session=s3cret-cookie', 'x-request-id': 'req-allow' }],
+        [RES, { authorization: `Bearer ${token}`, 'x-request-id': 'req-forbidden' }],
+        [DEF, { authorization: `Bearer ${garbage}` }],
+      ] as const) {
+        const res = await fetch(`${base}${path}`, { headers });
+        ids.push(res.headers.get('x-nmp-decision-id') ?? '');
+      }
+      await client.check({ path: DEF, headers: { authorization: `Bearer ${token}` } });
+    } finally {
+      client.close();
+      // Stopping flushes and closes the file.
+      await server.stop();
+    }
+    const text = await readFile(file, 'utf8');
+    const entries = lines(text);
+    assert.equal(entries.length, 4);
+    for (const entry of entries) assert.deepEqual(Object.keys(entry).sort(), FIELDS);
+    const [allowed, forbidden, invalid, overGrpc] = entries;
+    assert.deepEqual(entries.slice(0, 3).map((e) => e['decision_id']), ids);
+    assert.deepEqual(
+      { ...allowed, time: 0, latency_ms: 0 },
+      {
+        level: 30, time: 0, service: 'nmp-authz', msg: 'decision', decision_id: ids[0], allowed: true, status: 200, reason: 'role',
+        request_id: 'req-allow', method: 'GET', path: DEF, principal_id: 'u-1', token_kind: 'oidc', iss: idp.issuer, kid: 'k1',
+        endpoint: '/apis/models/v2/workspaces/{workspace}/models', workspace: 'default', latency_ms: 0, policy_revision: 1, data_revision: 1,
+      },
+    );
+    assert.equal(typeof allowed?.['latency_ms'], 'number');
+    assert.ok(Number(allowed?.['latency_ms']) > 0);
+    assert.deepEqual([forbidden?.['status'], forbidden?.['reason'], forbidden?.['workspace'], forbidden?.['request_id']], [403, 'no_role', 'research', 'req-forbidden']);
+    assert.deepEqual([invalid?.['status'], invalid?.['reason'], invalid?.['principal_id'], invalid?.['request_id']], [401, 'invalid_signature', null, null]);
+    // Over gRPC the request id is Envoy's attributes.request.http.id.
+    assert.deepEqual([overGrpc?.['allowed'], overGrpc?.['request_id']], [true, 'req-1']);
+    for (const secret of [token, token.split('.')[2] ?? token, garbage, 's3cret-cookie']) assert.ok(!text.includes(secret));
+  });
+
+  it('writes decision lines into the service log by default, and none with decision_log off', async () => {
+    const sink = new Sink();
+    const withLog = await start(config({}), createLogger('info', sink));
+    try {
+      await fetch(`http://127.0.0.1:${withLog.httpPort}/apis/auth/ext-authz${DEF}`);
+    } finally {
+      await withLog.stop();
+    }
+    assert.deepEqual(lines(sink.text).filter((e) => e['msg'] === 'decision').map((e) => e['reason']), ['unauthenticated']);
+
+    const quiet = new Sink();
+    const withoutLog = await start(config({ decision_log: 'off' }), createLogger('info', quiet));
+    try {
+      assert.equal((await fetch(`http://127.0.0.1:${withoutLog.httpPort}/apis/auth/ext-authz${DEF}`)).status, 401);
+    } finally {
+      await withoutLog.stop();
+    }
+    const entries = lines(quiet.text);
+    assert.ok(entries.some((e) => e['msg'] === 'nmp-authz serving'), 'the service log itself still works');
+    assert.equal(entries.filter((e) => e['msg'] === 'decision').length, 0);
+  });
+
+  it('appends to an existing file across restarts', async () => {
+    const file = join(dir, 'appended.log');
+    for (let run = 0; run < 2; run += 1) {
+      const server = await start(config({ level: 'silent', decision_log: file }));
+      try {
+        await fetch(`http://127.0.0.1:${server.httpPort}/apis/auth/ext-authz${DEF}`);
+      } finally {
+        await server.stop();
+      }
+    }
+    assert.equal(lines(await readFile(file, 'utf8')).length, 2);
+  });
+});
