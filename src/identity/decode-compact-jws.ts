@@ -8,7 +8,7 @@ export interface CompactJws {
   /** ASCII of `header.payload`: what the signature is computed over (RFC 7515 §5.2). */
   readonly signingInput: Buffer;
   readonly signature: Buffer;
-  /** Decoded only after the signature holds: a forged token costs no JSON work beyond its header. */
+  /** Decoded (decodeJwsPayload) only after the signature holds: a forged token costs no JSON work beyond its header. */
   readonly payloadSegment: string;
 }
 
@@ -20,9 +20,8 @@ function isBase64UrlSegment(segment: string, allowEmpty: boolean): boolean {
   return segment.length % 4 !== 1 && SEGMENT.test(segment);
 }
 
-/** Strict JSON object from a base64url segment: invalid UTF-8 is refused, not replaced. */
-export function decodeJsonSegment(segment: string): Record<string, unknown> | null {
-  if (!isBase64UrlSegment(segment, false)) return null;
+/** Strict JSON object from a base64url segment already checked for syntax: invalid UTF-8 is refused, not replaced. */
+function decodeJsonObject(segment: string): Record<string, unknown> | null {
   const bytes = Buffer.from(segment, 'base64url');
   if (!isUtf8(bytes)) return null;
   let value: unknown;
@@ -43,7 +42,9 @@ export function decodeCompactJws(token: string): CompactJws | null {
   const payloadSegment = token.slice(firstDot + 1, secondDot);
   const signatureSegment = token.slice(secondDot + 1);
   if (!isBase64UrlSegment(payloadSegment, false) || !isBase64UrlSegment(signatureSegment, true)) return null;
-  const header = decodeJsonSegment(token.slice(0, firstDot));
+  const headerSegment = token.slice(0, firstDot);
+  if (!isBase64UrlSegment(headerSegment, false)) return null;
+  const header = decodeJsonObject(headerSegment);
   if (header === null) return null;
   return {
     header,
@@ -52,4 +53,9 @@ export function decodeCompactJws(token: string): CompactJws | null {
     signature: Buffer.from(signatureSegment, 'base64url'),
     payloadSegment,
   };
+}
+
+/** The claims as a JSON object, or null when the payload is not one. */
+export function decodeJwsPayload(jws: CompactJws): Record<string, unknown> | null {
+  return decodeJsonObject(jws.payloadSegment);
 }

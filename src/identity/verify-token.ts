@@ -3,7 +3,7 @@
 import type { JwsAlgorithm } from '../config/config.js';
 import type { Clock } from '../shared/clock.js';
 import { checkRegisteredClaims, type ClaimRules } from './check-registered-claims.js';
-import { decodeCompactJws, decodeJsonSegment, type CompactJws } from './decode-compact-jws.js';
+import { decodeCompactJws, decodeJwsPayload, type CompactJws } from './decode-compact-jws.js';
 import type { IdentityError, IdentityResult } from './identity.js';
 import { mapClaims, type ClaimMapping } from './map-claims.js';
 import type { OidcKeyStore } from './oidc-key-store.js';
@@ -111,7 +111,7 @@ export class TokenVerifier {
       }
     }
     if (!valid) return fail('invalid_signature');
-    const claims = decodeJsonSegment(jws.payloadSegment);
+    const claims = decodeJwsPayload(jws);
     if (claims === null) return fail('invalid_token');
     const error = checkRegisteredClaims(claims, this.signedRules, now);
     return error === null ? { ok: true, claims } : { ok: false, error };
@@ -121,7 +121,7 @@ export class TokenVerifier {
     if (!this.opts.allowUnsignedJwt) return fail('unsigned_jwt_not_allowed');
     // "alg none" plus a signature is neither unsigned nor signed: refuse it outright.
     if (jws.signature.length !== 0 || !token.endsWith('.')) return fail('invalid_token');
-    const claims = decodeJsonSegment(jws.payloadSegment);
+    const claims = decodeJwsPayload(jws);
     if (claims === null) return fail('invalid_token');
     const error = checkRegisteredClaims(claims, this.unsignedRules, now);
     if (error !== null) return { ok: false, error };
