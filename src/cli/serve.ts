@@ -108,7 +108,9 @@ export async function createAuthzService(
         policy_loaded: policy.engine.hasPolicy,
         data_loaded: policy.engine.hasData,
         keys_loaded: identity.keyStore?.isReady ?? null,
-        policy_revision: policy.engine.revision,
+        // The same numbers as the decision log and the revision gauges.
+        policy_revision: metrics.revisions.policy,
+        data_revision: metrics.revisions.data,
         members: status === undefined
           ? null
           : { kind: status.kind, location: status.location, revision: status.revision, bindings: status.bindings, last_outcome: status.lastOutcome, last_error: status.lastError },

@@ -120,6 +120,8 @@ describe('integration: /metrics counts exactly what happened', function () {
     idp.up = false;
     await keyStore.refresh();
 
+    const ready = await (await fetch(`${base}/readyz`)).json() as Record<string, unknown>;
+    assert.deepEqual([ready['policy_revision'], ready['data_revision']], [2, 2]);
     const res = await fetch(`${base}/metrics`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
