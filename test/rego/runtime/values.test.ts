@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
 import { AbortError, Wasm, loadRuntime, runtimeModule } from "./runtime-harness.js";
 
 describe("runtime values: order, equality, hashing", () => {
@@ -234,5 +235,17 @@ describe("runtime ABI surface", () => {
       [rt.call("nmp_ctx_input", ctx), rt.call("nmp_ctx_data", ctx), rt.call("nmp_ctx_entrypoint", ctx), rt.call("opa_eval_ctx_get_result", ctx)],
       [111, 222, 3, 444],
     );
+  });
+});
+
+describe("runtime contract README", () => {
+  it("lists exactly the native built-ins runtime.wasm exports", () => {
+    const readme = readFileSync(new URL("../../../src/rego/runtime/README.md", import.meta.url), "utf8");
+    const start = readme.indexOf("Native built-ins exported by the runtime");
+    const block = /```\n([\s\S]*?)```/.exec(readme.slice(start));
+    assert.ok(block?.[1] !== undefined, "no built-in list in the README");
+    const listed = block[1].split(/\s+/).filter((n) => n !== "").map((n) => `opa_bi_${n.replaceAll(".", "_")}`).sort();
+    const exported = Wasm.Module.exports(runtimeModule()).map((e) => e.name).filter((n) => n.startsWith("opa_bi_")).sort();
+    assert.deepEqual(listed, exported);
   });
 });

@@ -152,3 +152,35 @@ export function opa_bi_urlquery_decode(s: usize): usize {
   }
   return makeString(b, <i32>(w - b));
 }
+
+export function opa_bi_base64_is_valid(s: usize): usize {
+  if (typeOf(s) != T_STRING) return 0;
+  return makeBool(b64decode(s, false) != 0);
+}
+
+const HEXL: usize = memory.data<u8>([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
+
+export function opa_bi_hex_encode(s: usize): usize {
+  if (typeOf(s) != T_STRING) return 0;
+  const p = strPtr(s), n = strLen(s);
+  const b = alloc(<usize>n * 2);
+  for (let i = 0; i < n; i++) {
+    const c = load<u8>(p + <usize>i);
+    store<u8>(b + <usize>(2 * i), load<u8>(HEXL + <usize>(c >> 4)));
+    store<u8>(b + <usize>(2 * i + 1), load<u8>(HEXL + <usize>(c & 15)));
+  }
+  return makeString(b, n * 2);
+}
+
+export function opa_bi_hex_decode(s: usize): usize {
+  if (typeOf(s) != T_STRING) return 0;
+  const p = strPtr(s), n = strLen(s);
+  if (n & 1) return 0;
+  const b = alloc(<usize>(n >> 1));
+  for (let i = 0; i < n; i += 2) {
+    const h = hexVal(load<u8>(p + <usize>i)), l = hexVal(load<u8>(p + <usize>i + 1));
+    if (h < 0 || l < 0) return 0;
+    store<u8>(b + <usize>(i >> 1), <u8>((h << 4) | l));
+  }
+  return makeString(b, n >> 1);
+}
