@@ -283,14 +283,7 @@ export function numRem(a: usize, b: usize): usize {
   return makeInt(ia % ib);
 }
 
-export function numNeg(a: usize): usize {
-  if (numKind(a) == N_DEC && numCoef(a) != i64.MIN_VALUE) return makeDec(-numCoef(a), numExp(a), numFloatSyntax(a));
-  return fromF64(-toF64(a));
-}
 
-export function isZero(v: usize): bool {
-  return numKind(v) == N_DEC ? numCoef(v) == 0 : numF64(v) == 0;
-}
 
 export function sign(v: usize): i32 {
   if (numKind(v) == N_DEC) {

@@ -50,18 +50,6 @@ export function makeString(ptr: usize, len: i32): usize {
   return v;
 }
 
-// A string with its own copy of the bytes.
-export function copyString(ptr: usize, len: i32): usize {
-  const b = alloc(<usize>len);
-  memory.copy(b, ptr, <usize>len);
-  return makeString(b, len);
-}
-
-// A string value for a static NUL-free byte constant of known length.
-@inline export function lit(ptr: usize, len: i32): usize {
-  return makeString(ptr, len);
-}
-
 export function bytesCompare(pa: usize, la: i32, pb: usize, lb: i32): i32 {
   const n = la < lb ? la : lb;
   let i = 0;
@@ -374,24 +362,6 @@ export function collFinishRaw(c: usize, sorted: bool): void {
   if (collLen(c) > SMALL) buildTable(c, true);
 }
 
-// Raw append for the parser: no lookup, no index. Returns whether order is still ascending.
-export function collPushRaw(c: usize, k: usize, v: usize): void {
-  const len = collLen(c);
-  let cap = load<i32>(c, 8);
-  let entries = load<usize>(c, 12);
-  if (len == cap) {
-    cap = cap < 4 ? 8 : cap << 1;
-    const ne = alloc(<usize>cap * ENTRY);
-    memory.copy(ne, entries, <usize>len * ENTRY);
-    entries = ne;
-    store<usize>(c, entries, 12);
-    store<i32>(c, cap, 8);
-  }
-  const e = entries + <usize>len * ENTRY;
-  store<usize>(e, k);
-  store<usize>(e, v, 4);
-  store<i32>(c, len + 1, 4);
-}
 
 // Shallow copy with its own entries and index (for copy-on-write updates of data values).
 export function collClone(c: usize, extra: i32): usize {
