@@ -1,6 +1,7 @@
 // Runs a compiled policy with the real @open-policy-agent/opa-wasm SDK. Policy and data are
 // swapped atomically: a broken new version is refused and the last good one keeps serving.
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { HOST_BUILTINS } from '../rego/host-builtins.js';
 import type { PolicyEngine, PolicyInput, PolicyOutcome } from './policy-engine.js';
 import { parsePolicyResult } from './parse-policy-result.js';
 import type { WasmModule } from './wasm-module.js';
@@ -32,7 +33,7 @@ export class OpaWasmEngine implements PolicyEngine {
    * without it (or when it returns null) the data already loaded is kept.
    */
   async loadWasm(wasm: Uint8Array | WasmModule, data?: () => object | null): Promise<void> {
-    const next = await loadPolicy(wasm);
+    const next = await loadPolicy(wasm, undefined, HOST_BUILTINS);
     if (!(this.entrypoint in (next.entrypoints as Record<string, unknown>))) {
       throw new PolicyLoadError('entrypoint_missing', `the policy has no entrypoint ${this.entrypoint}`);
     }

@@ -7,8 +7,8 @@
  * - `native`: implemented inside the module runtime (hot paths must never leave Wasm); a test
  *   checks that runtime.wasm exports each of them.
  * - `host`: called through the SDK's `opa_builtin<N>` imports. The JS SDK implements `regex.split`
- *   and `yaml.*` itself; `time.*` must be supplied to `loadPolicy` as custom built-ins by whoever
- *   loads the policy (evaluation fails closed with the SDK's error otherwise).
+ *   and `yaml.*` itself; the rest are in `HOST_BUILTINS` (src/rego/host-builtins.ts), which every
+ *   loader passes to `loadPolicy` as custom built-ins.
  *
  * Built-ins implemented nowhere are left out on purpose, so using one is an `unknown_function`
  * compile error rather than a failure at evaluation time.
@@ -115,14 +115,14 @@ const TABLE: readonly (readonly [string, number, BuiltinImpl])[] = [
   ['regex.is_valid', 1, 'native'],
   ['regex.split', 2, 'host'],
   // time
+  // Wasm has no clock: the current time comes from the host (src/rego/host-builtins.ts).
   ['time.now_ns', 0, 'host'],
-  ['time.parse_rfc3339_ns', 1, 'host'],
-  ['time.parse_ns', 2, 'host'],
-  ['time.date', 1, 'host'],
-  ['time.clock', 1, 'host'],
-  ['time.weekday', 1, 'host'],
-  ['time.add_date', 4, 'host'],
-  ['time.diff', 2, 'host'],
+  ['time.parse_rfc3339_ns', 1, 'native'],
+  ['time.date', 1, 'native'],
+  ['time.clock', 1, 'native'],
+  ['time.weekday', 1, 'native'],
+  ['time.add_date', 4, 'native'],
+  ['time.diff', 2, 'native'],
 ];
 
 export const BUILTINS: ReadonlyMap<string, BuiltinInfo> = new Map(

@@ -12,6 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { HOST_BUILTINS } from '../../../src/rego/host-builtins.js';
 import { parse as parseYaml } from 'yaml';
 import { CheckCodes } from '../../../src/rego/check/check-codes.js';
 import { compileWasm } from '../../../src/rego/compile-wasm.js';
@@ -61,7 +62,7 @@ async function runCase(c: ConformanceCase): Promise<void> {
   if (!outcome.ok) {
     assert.fail(`compile failed: ${JSON.stringify(outcome.diagnostics)}`);
   }
-  const policy = await loadPolicy(outcome.wasm);
+  const policy = await loadPolicy(outcome.wasm, undefined, HOST_BUILTINS);
   policy.setData(isRecord(c.data) ? c.data : {});
   let resultSet: unknown;
   try {
