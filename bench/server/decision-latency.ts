@@ -1,5 +1,5 @@
 // In-process decision latency with the shipped policies compiled by the built-in compiler:
-// a repeated (cached) token and fresh RS256 tokens, against a loopback JWKS.
+// a repeated (cached) token and fresh RS256 and ES256 tokens (alternating), against a loopback JWKS.
 // Run: node --import tsx bench/server/decision-latency.ts [iterations]
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,11 +20,15 @@ function p99(samples: number[]): number {
   return sorted[Math.floor(sorted.length * 0.99)] ?? NaN;
 }
 
-const { privateKey, publicKey } = await generateKeyPair('RS256');
-const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' };
+const rsa = await generateKeyPair('RS256');
+const ec = await generateKeyPair('ES256');
+const jwks = [
+  { ...(await exportJWK(rsa.publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' },
+  { ...(await exportJWK(ec.publicKey)), kid: 'bench-ec', alg: 'ES256', use: 'sig' },
+];
 let issuer = '';
 const idp = createServer((req, res) => {
-  const body = req.url === '/jwks' ? { keys: [jwk] } : { issuer, jwks_uri: `${issuer}/jwks` };
+  const body = req.url === '/jwks' ? { keys: jwks } : { issuer, jwks_uri: `${issuer}/jwks` };
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 });
 await new Promise<void>((resolve) => { idp.listen(0, '127.0.0.1', resolve); });
@@ -41,9 +45,9 @@ async function run(label: string, level: 'silent' | 'info'): Promise<void> {
   const service = await createAuthzService(result.ok ? result.config : (undefined as never), { logger: createLogger(level, sink) });
   await service.identity.keyStore?.refresh();
   const now = Math.floor(Date.now() / 1000);
-  const sign = (i: number): Promise<string> => new SignJWT({ sub: `user-${i}`, email: `user${i}@example.com`, groups: ['data-scientists'], aud: 'platform', iss: issuer, iat: now, exp: now + 3600, scope: 'platform:read' })
-    .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
-    .sign(privateKey);
+  const sign = (i: number, alg: 'RS256' | 'ES256' = 'RS256'): Promise<string> => new SignJWT({ sub: `user-${i}`, email: `user${i}@example.com`, groups: ['data-scientists'], aud: 'platform', iss: issuer, iat: now, exp: now + 3600, scope: 'platform:read' })
+    .setProtectedHeader(alg === 'RS256' ? { alg, kid: 'bench' } : { alg, kid: 'bench-ec' })
+    .sign(alg === 'RS256' ? rsa.privateKey : ec.privateKey);
   const request = (token: string) => ({ method: 'GET', target: '/apis/models/v2/workspaces/default/models?limit=10', host: 'api.example.com', headers: { authorization: `Bearer ${token}`, 'user-agent': 'bench', accept: 'application/json' } });
 
   const cachedToken = await sign(0);
@@ -56,17 +60,22 @@ async function run(label: string, level: 'silent' | 'info'): Promise<void> {
     if (d.verdict.kind !== 'allow') throw new Error(`unexpected ${d.verdict.reason}`);
   }
   const freshCount = Math.min(iterations, 5000);
-  const tokens = await Promise.all(Array.from({ length: freshCount }, (_, i) => sign(i + 1)));
+  const rsTokens = await Promise.all(Array.from({ length: freshCount }, (_, i) => sign(i + 1)));
+  const esTokens = await Promise.all(Array.from({ length: freshCount }, (_, i) => sign(freshCount + i + 1, 'ES256')));
   const fresh: number[] = [];
-  for (const token of tokens) {
-    const t = process.hrtime.bigint();
-    const d = await service.pipeline.decide(request(token));
-    fresh.push(Number(process.hrtime.bigint() - t) / 1000);
-    if (d.verdict.kind !== 'allow') throw new Error(`unexpected ${d.verdict.reason}`);
+  const freshEs: number[] = [];
+  // Alternating keeps both series under the same machine load.
+  for (let i = 0; i < freshCount; i += 1) {
+    for (const [token, samples] of [[rsTokens[i] ?? '', fresh], [esTokens[i] ?? '', freshEs]] as const) {
+      const t = process.hrtime.bigint();
+      const d = await service.pipeline.decide(request(token));
+      samples.push(Number(process.hrtime.bigint() - t) / 1000);
+      if (d.verdict.kind !== 'allow') throw new Error(`unexpected ${d.verdict.reason}`);
+    }
   }
   await service.stop();
   const fmt = (n: number): string => n.toFixed(1);
-  process.stdout.write(`${label}: cached token median ${fmt(median(cached))} µs p99 ${fmt(p99(cached))} µs (${iterations}); fresh RS256 median ${fmt(median(fresh))} µs p99 ${fmt(p99(fresh))} µs (${freshCount})\n`);
+  process.stdout.write(`${label}: cached token median ${fmt(median(cached))} µs p99 ${fmt(p99(cached))} µs (${iterations}); fresh RS256 median ${fmt(median(fresh))} µs p99 ${fmt(p99(fresh))} µs, fresh ES256 median ${fmt(median(freshEs))} µs p99 ${fmt(p99(freshEs))} µs (${freshCount} each)\n`);
 }
 
 await run('decision log off', 'silent');
