@@ -2,9 +2,13 @@
 // (/apis/auth/ext-authz/<path>), nginx auth_request and Traefik ForwardAuth (/apis/auth/authorize).
 // Every transport must give the same status, reason, identity headers, removals, challenge and body.
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { runBuild } from '../../src/cli/build.js';
 import { startServer, type RunningServer } from '../../src/cli/serve.js';
 import { buildConfig } from '../../src/config/load-config.js';
 import { createUnsignedToken } from '../../src/identity/create-unsigned-token.js';
@@ -197,10 +201,11 @@ class Harness {
     return this.grpcClient;
   }
 
-  async start(auth: Record<string, unknown>): Promise<void> {
+  async start(auth: Record<string, unknown>, policy: Record<string, unknown> = {}): Promise<void> {
     const result = buildConfig({
       server: { grpc: { port: 0 }, http: { port: 0 }, shutdown_grace_seconds: 1 },
       auth: { enabled: true, admin_email: 'admin@example.com', ...auth },
+      policy,
       members: { file: join(packageRoot(), 'policies', 'members.example.yaml') },
     }, { baseDir: '/' });
     if (!result.ok) assert.fail(JSON.stringify(result.problems));
@@ -294,20 +299,40 @@ class Harness {
   }
 }
 
+/** Runs the Containerfile's `nmp-authz.js build ...` line, writing the bundle to `output` instead. */
+async function buildLikeTheContainer(output: string): Promise<void> {
+  const containerfile = readFileSync(join(packageRoot(), 'deploy', 'container', 'Containerfile'), 'utf8');
+  const line = /nmp-authz\.js (build [^\n\\]+)/.exec(containerfile)?.[1];
+  if (line === undefined) assert.fail('the Containerfile runs nmp-authz build');
+  const args = line.trim().split(/\s+/).slice(1);
+  const o = args.indexOf('-o');
+  assert.ok(o !== -1, 'the build names its output');
+  args[o + 1] = output;
+  let stderr = '';
+  const code = await runBuild(args, { env: {}, cwd: packageRoot(), stdout: () => {}, stderr: (text) => { stderr += text; } });
+  assert.equal(code, 0, stderr);
+}
+
 describe('integration: one decision table over gRPC, http_service, nginx and Traefik', function () {
   const idp = new KeyServer();
   const oidc = new Harness();
   const headers = new Harness();
   const tokens = {} as Tokens;
+  let dir = '';
 
   before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nmp-parity-'));
     const served = await createTestKey('k1', 'ES256');
     idp.keys = [served];
     await idp.start();
+    // The OIDC server runs the bundle the container image builds (its Containerfile's own build
+    // command, output moved here); the other compiles policies/ at start.
+    const bundle = join(dir, 'policy-bundle.tar.gz');
+    await buildLikeTheContainer(bundle);
     await oidc.start({
       allow_unsigned_jwt: true,
       oidc: { enabled: true, issuer: idp.issuer, client_id: 'platform', scope_prefix: 'api://platform/' },
-    });
+    }, { source: bundle });
     await headers.start({ trust_principal_headers: true });
     // Same kid as the served key, different private key: the signature check fails without a refetch.
     const impostor: TestKey = { ...(await createTestKey('k1', 'ES256')), kid: 'k1' };
@@ -329,6 +354,7 @@ describe('integration: one decision table over gRPC, http_service, nginx and Tra
     await oidc.stop();
     await headers.stop();
     await idp.stop();
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
   });
 
   it('has at least 30 requests covering allow, 400, 401 and 403', () => {
