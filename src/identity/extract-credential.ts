@@ -14,12 +14,6 @@ export type Credential =
 
 /** Real access tokens are a few KB; anything far larger is refused before any parsing work. */
 export const MAX_TOKEN_BYTES = 16 * 1024;
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-
-/** Compact JWS syntax, base64url only: anything else (spaces, non-ASCII, non-UTF-8 bytes) is not a token. */
-export function isCompactJws(token: string): boolean {
-  return COMPACT_JWS.test(token);
-}
 const BEARER = /^bearer[ \t]+/i;
 
 export interface CredentialOptions {
@@ -39,7 +33,7 @@ export function extractCredential(headers: RequestHeaders, opts: CredentialOptio
       const token = authorization.slice(match[0].length).trim();
       if (token.length > MAX_TOKEN_BYTES) return { kind: 'invalid', error: { code: 'token_too_large' }, tokenPresented: true };
       if (token === '') return { kind: 'invalid', error: { code: 'invalid_token' }, tokenPresented: true };
-      // The syntax check (isCompactJws) runs in the verifier after a cache miss: a cached token
+      // The syntax check (decodeCompactJws) runs in the verifier after a cache miss: a cached token
       // was already checked, and a regex over a 1 KB token is a large share of a cached decision.
       return { kind: 'bearer', token };
     }
