@@ -232,3 +232,16 @@ export function opa_bi_intersection(ss: usize): usize {
   for (let i = 1; i < n; i++) acc = opa_bi_and(acc, entKey(ss, i));
   return acc == entKey(ss, 0) ? collClone(acc, 0) : acc;
 }
+
+// object.union over an array of objects, later ones winning
+export function opa_bi_object_union_n(objs: usize): usize {
+  if (typeOf(objs) != T_ARRAY) return 0;
+  const n = arrLen(objs);
+  let acc = makeObject(0);
+  for (let i = 0; i < n; i++) {
+    const o = arrGet(objs, i);
+    if (typeOf(o) != T_OBJECT) return 0;
+    acc = unionObjects(acc, o);
+  }
+  return acc;
+}

@@ -263,3 +263,70 @@ export function opa_bi_time_diff(a: usize, b: usize): usize {
   arrPush(r, makeInt(sec));
   return r;
 }
+
+// Go duration syntax: an optional sign, then one or more <decimal number><unit> with units
+// ns, us, µs, ms, s, m, h ("1h30m", "1.5s", "-300ms"); "0" alone is allowed. Exact in integers,
+// fractions truncated to the nanosecond as Go does.
+export function opa_bi_time_parse_duration_ns(s: usize): usize {
+  if (typeOf(s) != T_STRING) return 0;
+  let p = strPtr(s);
+  const end = p + <usize>strLen(s);
+  let neg = false;
+  if (p < end && (load<u8>(p) == 45 || load<u8>(p) == 43)) {
+    neg = load<u8>(p) == 45;
+    p++;
+  }
+  if (p == end) return 0;
+  if (end - p == 1 && load<u8>(p) == 48) return makeInt(0);
+  const LIMIT: i64 = 9223372036854775807;
+  let total: i64 = 0;
+  while (p < end) {
+    let whole: i64 = 0;
+    let frac: i64 = 0;
+    let fracScale: i64 = 1;
+    let digits = 0;
+    while (p < end && load<u8>(p) >= 48 && load<u8>(p) <= 57) {
+      if (whole > (LIMIT - 9) / 10) return 0;
+      whole = whole * 10 + <i64>(load<u8>(p) - 48);
+      p++;
+      digits++;
+    }
+    if (p < end && load<u8>(p) == 46) {
+      p++;
+      while (p < end && load<u8>(p) >= 48 && load<u8>(p) <= 57) {
+        // digits beyond nanosecond precision of the largest unit cannot matter
+        if (fracScale < 100000000000000000) {
+          frac = frac * 10 + <i64>(load<u8>(p) - 48);
+          fracScale *= 10;
+        }
+        p++;
+        digits++;
+      }
+    }
+    if (digits == 0) return 0;
+    let unit: i64 = 0;
+    const c0 = p < end ? <i32>load<u8>(p) : 0;
+    const c1 = p + 1 < end ? <i32>load<u8>(p + 1) : 0;
+    if (c0 == 110 && c1 == 115) { unit = 1; p += 2; } // ns
+    else if (c0 == 117 && c1 == 115) { unit = 1000; p += 2; } // us
+    else if (c0 == 0xc2 && c1 == 0xb5 && p + 2 < end && load<u8>(p + 2) == 115) { unit = 1000; p += 3; } // µs (micro sign)
+    else if (c0 == 0xce && c1 == 0xbc && p + 2 < end && load<u8>(p + 2) == 115) { unit = 1000; p += 3; } // μs (Greek mu)
+    else if (c0 == 109 && c1 == 115) { unit = 1000000; p += 2; } // ms
+    else if (c0 == 115) { unit = 1000000000; p += 1; } // s
+    else if (c0 == 109) { unit = 60000000000; p += 1; } // m
+    else if (c0 == 104) { unit = 3600000000000; p += 1; } // h
+    else return 0;
+    if (whole > LIMIT / unit) return 0;
+    let v = whole * unit;
+    // frac / fracScale of a unit; drop fraction digits only while frac × unit would overflow
+    let f = frac, fs = fracScale;
+    while (fs > 1 && f > LIMIT / unit) {
+      f /= 10;
+      fs /= 10;
+    }
+    v += f * unit / fs;
+    if (v < 0 || total > LIMIT - v) return 0;
+    total += v;
+  }
+  return makeInt(neg ? -total : total);
+}
