@@ -124,11 +124,13 @@ export class SigningKeySet {
    * The keys that may check a token with this header. A named kid matches only that key; without
    * a kid every key fit for the algorithm is a candidate (tried in turn, as RFC 7515 §6 allows).
    */
-  candidates(kid: string | null, alg: JwsAlgorithm): readonly SigningKey[] {
+  candidates(tokenKid: string | null, alg: JwsAlgorithm): readonly SigningKey[] {
+    // With a sole kid-less key every kid names it: one memo entry, not one per kid a caller invents.
+    const kid = this.soleKeyWithoutKid ? null : tokenKid;
     const id = kid === null ? alg : `${alg}\u0000${kid}`;
     const known = this.memo.get(id);
     if (known !== undefined) return known;
-    const found = this.keys.filter((k) => (kid === null || this.soleKeyWithoutKid || k.kid === kid) && isKeyUsableFor(k, alg));
+    const found = this.keys.filter((k) => (kid === null || k.kid === kid) && isKeyUsableFor(k, alg));
     // Only remember answers about kids we hold, so forged kids cannot grow the memo.
     if (this.memo.size < MAX_MEMO_ENTRIES && (kid === null || found.length > 0)) this.memo.set(id, found);
     return found;

@@ -244,6 +244,13 @@ describe('identity: token verification against a loopback JWKS', () => {
       assert.equal(code(await s.verifier.verify(`${header}.eyJzd.${sig}`)), 'invalid_token');
     });
 
+    it('never takes the key from the token itself (embedded jwk, jku)', async () => {
+      const s = await stage();
+      const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const header = { alg: 'RS256', kid: 'key-1', jwk: attacker.publicKey.export({ format: 'jwk' }), jku: `${idp.issuer}/jwks` };
+      assert.equal(code(await s.verifier.verify(signCompactJws(header, claims(), signers.rs256(attacker.privateKey)))), 'invalid_signature');
+    });
+
     it('refuses a kid that is not a string', async () => {
       const s = await stage();
       const token = signCompactJws({ alg: 'RS256', kid: 1 }, claims(), signers.rs256(privateKeyOf(key1)));
