@@ -1,7 +1,7 @@
 // /metrics after a known sequence of checks, member updates, policy reloads and IdP fetches: every
 // counter and gauge reads exactly what happened, on a fresh server with its own registry.
 import { strict as assert } from 'node:assert';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthzMetrics } from '../../src/authz/authz-metrics.js';
@@ -160,6 +160,21 @@ describe('integration: /metrics counts exactly what happened', function () {
     for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
       assert.ok((series.get(name) ?? -1) >= 0, `${name} is exposed`);
     }
+  });
+
+  it('documents every nmp_authz metric it exposes in docs/operations.md, and no other', async () => {
+    const exposed = new Set<string>();
+    for (const line of (await new AuthzMetrics().render()).body.split('\n')) {
+      const name = /^# TYPE (nmp_authz_\w+) /.exec(line)?.[1];
+      if (name !== undefined) exposed.add(name);
+    }
+    const text = await readFile(join(packageRoot(), 'docs', 'operations.md'), 'utf8');
+    const start = text.indexOf('\n## Metrics');
+    assert.ok(start !== -1, 'operations.md has a Metrics section');
+    const end = text.indexOf('\n## ', start + 1);
+    const doc = text.slice(start, end === -1 ? undefined : end);
+    const documented = new Set([...doc.matchAll(/`(nmp_authz_[a-z_]+)`/g)].map((m) => m[1]).filter((n): n is string => n !== undefined));
+    assert.deepEqual([...documented].sort(), [...exposed].sort());
   });
 
   it('keeps a separate registry per service, so a second one in the process starts from zero', async () => {

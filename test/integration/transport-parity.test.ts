@@ -17,6 +17,7 @@ import { createLogger } from '../../src/shared/create-logger.js';
 import { packageRoot } from '../../src/shared/package-root.js';
 import { ExtAuthzClient, at, headerMap } from './support/ext-authz-client.js';
 import { KeyServer, createTestKey, type TestKey } from './support/key-server.js';
+import { freePort } from './support/test-oidc-provider.js';
 
 const HOST = 'api.example.com';
 const DEF = '/apis/models/v2/workspaces/default/models';
@@ -41,7 +42,7 @@ interface Outcome {
 
 interface Case {
   readonly name: string;
-  readonly server: 'oidc' | 'headers';
+  readonly server: 'oidc' | 'headers' | 'unavailable';
   readonly method?: string;
   readonly target: string;
   /** Built once the IdP is up (tokens need its keys). */
@@ -121,6 +122,9 @@ const CASES: readonly Case[] = [
   { name: 'a backslash', server: 'oidc', target: '/apis\\admin', headers: (t) => bearer(t.full), status: 400, reason: 'invalid_path' },
   { name: 'a relative path', server: 'oidc', target: 'apis/relative', headers: (t) => bearer(t.full), status: 400, reason: 'invalid_path', skip: ['ext-authz'] },
   { name: 'a malformed trusted principal header', server: 'headers', target: DEF, headers: () => ({ 'x-nmp-principal-id': 'a b' }), status: 400, reason: 'invalid_principal_header' },
+  // 503: member data never loaded, so there is nothing to decide with (fail closed).
+  { name: 'a known caller while no member data is loaded', server: 'unavailable', target: DEF, headers: () => ({ 'x-nmp-principal-id': 'svc-1' }), status: 503, reason: 'policy_unavailable' },
+  { name: 'an anonymous caller on a public path while no member data is loaded', server: 'unavailable', target: '/healthz', status: 503, reason: 'policy_unavailable' },
 ];
 
 interface HttpAnswer {
@@ -201,12 +205,16 @@ class Harness {
     return this.grpcClient;
   }
 
-  async start(auth: Record<string, unknown>, policy: Record<string, unknown> = {}): Promise<void> {
+  async start(
+    auth: Record<string, unknown>,
+    policy: Record<string, unknown> = {},
+    members: Record<string, unknown> = { file: join(packageRoot(), 'policies', 'members.example.yaml') },
+  ): Promise<void> {
     const result = buildConfig({
       server: { grpc: { port: 0 }, http: { port: 0 }, shutdown_grace_seconds: 1 },
       auth: { enabled: true, admin_email: 'admin@example.com', ...auth },
       policy,
-      members: { file: join(packageRoot(), 'policies', 'members.example.yaml') },
+      members,
     }, { baseDir: '/' });
     if (!result.ok) assert.fail(JSON.stringify(result.problems));
     this.running = await startServer(result.config, { logger: createLogger('info', this.sink), initialKeyRetryMs: 25 });
@@ -317,6 +325,7 @@ describe('integration: one decision table over gRPC, http_service, nginx and Tra
   const idp = new KeyServer();
   const oidc = new Harness();
   const headers = new Harness();
+  const unavailable = new Harness();
   const tokens = {} as Tokens;
   let dir = '';
 
@@ -334,6 +343,7 @@ describe('integration: one decision table over gRPC, http_service, nginx and Tra
       oidc: { enabled: true, issuer: idp.issuer, client_id: 'platform', scope_prefix: 'api://platform/' },
     }, { source: bundle });
     await headers.start({ trust_principal_headers: true });
+    await unavailable.start({ trust_principal_headers: true }, {}, { bundle_url: `http://127.0.0.1:${await freePort()}/members.tar.gz` });
     // Same kid as the served key, different private key: the signature check fails without a refetch.
     const impostor: TestKey = { ...(await createTestKey('k1', 'ES256')), kid: 'k1' };
     const aud = 'platform';
@@ -353,18 +363,19 @@ describe('integration: one decision table over gRPC, http_service, nginx and Tra
   after(async () => {
     await oidc.stop();
     await headers.stop();
+    await unavailable.stop();
     await idp.stop();
     if (dir !== '') await rm(dir, { recursive: true, force: true });
   });
 
   it('has at least 30 requests covering allow, 400, 401 and 403', () => {
     assert.ok(CASES.length >= 30);
-    for (const status of [200, 400, 401, 403]) assert.ok(CASES.some((c) => c.status === status), `a case answering ${status}`);
+    for (const status of [200, 400, 401, 403, 503]) assert.ok(CASES.some((c) => c.status === status), `a case answering ${status}`);
   });
 
   for (const c of CASES) {
     it(`answers ${c.status} ${c.reason} identically on every transport for ${c.name}`, async () => {
-      const harness = c.server === 'oidc' ? oidc : headers;
+      const harness = { oidc, headers, unavailable }[c.server];
       const method = c.method ?? 'GET';
       const requestHeaders = c.headers?.(tokens) ?? {};
       const grpc = await harness.ask('grpc', method, c.target, requestHeaders);
