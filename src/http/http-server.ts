@@ -37,6 +37,12 @@ function requestHeaders(req: IncomingMessage): Headers {
   return out;
 }
 
+function conflicts(headers: Headers, a: string, b: string): boolean {
+  const first = headers[a];
+  const second = headers[b];
+  return first !== undefined && second !== undefined && first !== second;
+}
+
 function sendJson(res: ServerResponse, status: number, body: string, extra: Readonly<Record<string, string>> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...extra });
   res.end(body);
@@ -166,6 +172,12 @@ export class HttpServer {
     const target = headers['x-original-uri'] ?? headers['x-forwarded-uri'];
     if (target === undefined) {
       sendJson(res, 400, denyBody('Missing X-Original-URI or X-Forwarded-Uri.'));
+      return;
+    }
+    // Each gateway sets one pair and passes client headers through; a client adding the other pair
+    // could otherwise have a different request judged than the one the gateway forwards.
+    if (conflicts(headers, 'x-original-uri', 'x-forwarded-uri') || conflicts(headers, 'x-original-method', 'x-forwarded-method')) {
+      sendJson(res, 400, denyBody('Conflicting X-Original-* and X-Forwarded-* request headers.'));
       return;
     }
     await this.check(res, {

@@ -222,6 +222,10 @@ class Harness {
     this.grpcClient = new ExtAuthzClient(this.running.grpcPort);
   }
 
+  get httpPort(): number {
+    return this.server.httpPort;
+  }
+
   async stop(): Promise<void> {
     this.grpcClient?.close();
     await this.running?.stop();
@@ -371,6 +375,22 @@ describe('integration: one decision table over gRPC, http_service, nginx and Tra
   it('has at least 30 requests covering allow, 400, 401 and 403', () => {
     assert.ok(CASES.length >= 30);
     for (const status of [200, 400, 401, 403, 503]) assert.ok(CASES.some((c) => c.status === status), `a case answering ${status}`);
+  });
+
+  it('refuses an authorize request whose nginx and Traefik headers name different requests', async () => {
+    const auth = bearer(tokens.full);
+    const conflicting: readonly Record<string, string>[] = [
+      { 'x-original-uri': '/healthz', 'x-forwarded-uri': RES },
+      { 'x-original-uri': RES, 'x-original-method': 'GET', 'x-forwarded-method': 'DELETE' },
+    ];
+    for (const extra of conflicting) {
+      const res = await send(oidc.httpPort, 'GET', '/apis/auth/authorize', { ...auth, ...extra });
+      assert.equal(res.status, 400);
+      assert.equal(typeof detailOf(res.body), 'string');
+    }
+    // The same value in both (a gateway chain that sets both) is one request, decided normally.
+    const same = await send(oidc.httpPort, 'GET', '/apis/auth/authorize', { ...auth, 'x-original-uri': DEF, 'x-forwarded-uri': DEF });
+    assert.equal(same.status, 200);
   });
 
   for (const c of CASES) {
