@@ -83,7 +83,7 @@ export class HttpServer {
   constructor(private readonly opts: HttpServerOptions) {
     this.server = createServer({ maxHeaderSize: 128 * 1024 }, (req, res) => {
       this.route(req, res).catch((err: unknown) => {
-        opts.logger.error({ err }, 'http request failed');
+        opts.logger.error({ err, request_id: req.headers['x-request-id'] ?? null }, 'http request failed');
         if (!res.headersSent) sendJson(res, 503, denyBody('Authorization failed.'));
         else res.destroy();
       });
