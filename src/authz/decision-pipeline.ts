@@ -187,7 +187,8 @@ export class DecisionPipeline {
       allowed: verdict.kind === 'allow',
       status: VERDICT_STATUS[verdict.kind].httpStatus,
       reason: verdict.reason,
-      request_id: request.requestId ?? request.headers['x-request-id'] ?? null,
+      // Envoy always sends attributes.request.http.id, but an empty one is no id: fall back.
+      request_id: request.requestId !== undefined && request.requestId !== '' ? request.requestId : request.headers['x-request-id'] ?? null,
       method: request.method,
       path: decision.path,
       principal_id: identity?.principalId ?? null,

@@ -9,7 +9,7 @@ import { startServer, type RunningServer } from '../../src/cli/serve.js';
 import type { Config } from '../../src/config/config.js';
 import { buildConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/shared/create-logger.js';
-import { ExtAuthzClient } from './support/ext-authz-client.js';
+import { ExtAuthzClient, at, checkRequest } from './support/ext-authz-client.js';
 import { KeyServer, createTestKey } from './support/key-server.js';
 
 const DEF = '/apis/models/v2/workspaces/default/models';
@@ -105,6 +105,9 @@ describe('integration: the decision log', function () {
         ids.push(res.headers.get('x-nmp-decision-id') ?? '');
       }
       await client.check({ path: DEF, headers: { authorization: `Bearer ${token}` } });
+      const withoutId = checkRequest({ path: DEF, headers: { authorization: `Bearer ${token}`, 'x-request-id': 'from-header' } });
+      delete (at(withoutId, 'attributes', 'request', 'http') as Record<string, unknown>)['id'];
+      await client.check(withoutId, true);
     } finally {
       client.close();
       // Stopping flushes and closes the file.
@@ -112,9 +115,9 @@ describe('integration: the decision log', function () {
     }
     const text = await readFile(file, 'utf8');
     const entries = lines(text);
-    assert.equal(entries.length, 4);
+    assert.equal(entries.length, 5);
     for (const entry of entries) assert.deepEqual(Object.keys(entry).sort(), FIELDS);
-    const [allowed, forbidden, invalid, overGrpc] = entries;
+    const [allowed, forbidden, invalid, overGrpc, grpcWithoutId] = entries;
     assert.deepEqual(entries.slice(0, 3).map((e) => e['decision_id']), ids);
     assert.deepEqual(
       { ...allowed, time: 0, latency_ms: 0 },
@@ -130,6 +133,7 @@ describe('integration: the decision log', function () {
     assert.deepEqual([invalid?.['status'], invalid?.['reason'], invalid?.['principal_id'], invalid?.['request_id']], [401, 'invalid_signature', null, null]);
     // Over gRPC the request id is Envoy's attributes.request.http.id.
     assert.deepEqual([overGrpc?.['allowed'], overGrpc?.['request_id']], [true, 'req-1']);
+    assert.equal(grpcWithoutId?.['request_id'], 'from-header');
     for (const secret of [token, token.split('.')[2] ?? token, garbage, 's3cret-cookie']) assert.ok(!text.includes(secret));
   });
 
