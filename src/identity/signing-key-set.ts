@@ -57,6 +57,7 @@ function optString(jwk: Record<string, unknown>, name: string): string | null {
 /** A JWK → its public key, or null when it cannot be a JWS verification key at all. */
 function importJwk(jwk: Record<string, unknown>): SigningKey | null {
   const use = jwk['use'];
+  // An encryption key sharing a kid with the signing key must not shadow it (or stand in for it).
   if (use !== undefined && use !== 'sig') return null;
   const ops = jwk['key_ops'];
   if (ops !== undefined && !(Array.isArray(ops) && ops.includes('verify'))) return null;
