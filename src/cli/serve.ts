@@ -88,6 +88,8 @@ export async function createAuthzService(
         opts.logger.error({ code: err instanceof MembersError ? err.code : 'members_error', detail: err.message }, 'members update refused; the last good version keeps serving');
       },
     );
+    // A large first version is assembled and loaded off the main thread; start serving with it.
+    await policy.settled();
   }
   const engine: PolicyEngine = policy.engine;
   const pipeline = new DecisionPipeline({

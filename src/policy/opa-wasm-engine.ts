@@ -4,11 +4,13 @@ import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { HOST_BUILTINS } from '../rego/host-builtins.js';
 import type { PolicyEngine, PolicyInput, PolicyOutcome } from './policy-engine.js';
 import { parsePolicyResult } from './parse-policy-result.js';
+import { isPreparedData, preparedBuffer, type PreparedData } from './prepared-data.js';
 import type { WasmModule } from './wasm-module.js';
 
 export class OpaWasmEngine implements PolicyEngine {
   private policy: LoadedPolicy | null = null;
-  private data: object | null = null;
+  /** A JS document, or one serialised off the main thread (large member data). */
+  private data: object | PreparedData | null = null;
   /** Bumped on every successful policy or data swap; reported in logs and metrics. */
   revision = 0;
 
@@ -32,21 +34,25 @@ export class OpaWasmEngine implements PolicyEngine {
    * so a member update that lands while the module is being instantiated is not rolled back;
    * without it (or when it returns null) the data already loaded is kept.
    */
-  async loadWasm(wasm: Uint8Array | WasmModule, data?: () => object | null): Promise<void> {
+  async loadWasm(wasm: Uint8Array | WasmModule, data?: () => object | PreparedData | null): Promise<void> {
     const next = await loadPolicy(wasm, undefined, HOST_BUILTINS);
     if (!(this.entrypoint in (next.entrypoints as Record<string, unknown>))) {
       throw new PolicyLoadError('entrypoint_missing', `the policy has no entrypoint ${this.entrypoint}`);
     }
     const nextData = data?.() ?? this.data;
-    if (nextData !== null) next.setData(nextData);
+    if (nextData !== null) next.setData(isPreparedData(nextData) ? preparedBuffer(nextData) : nextData);
     this.policy = next;
     this.data = nextData;
     this.revision += 1;
   }
 
-  setData(data: object): void {
+  /**
+   * Synchronous, so no evaluation sees half of it. With prepared data the main thread only copies
+   * the bytes into wasm memory and the module parses them: serialising already happened elsewhere.
+   */
+  setData(data: object | PreparedData): void {
     // The SDK copies the document into wasm memory; on failure the previous copy is untouched.
-    this.policy?.setData(data);
+    this.policy?.setData(isPreparedData(data) ? preparedBuffer(data) : data);
     this.data = data;
     this.revision += 1;
   }
