@@ -30,7 +30,7 @@ function genPattern(r: () => number, depth: number): string {
   const n = 1 + Math.floor(r() * 4);
   for (let i = 0; i < n; i++) {
     let a = atom();
-    if (!/^[\^$]$|^\\b$/.test(a) && r() < 0.4) a += pick(["*", "+", "?", "{2}", "{1,3}", "{0,}", "*?", "+?"]);
+    if (!/^[\^$]$|^\\b$/.test(a) && r() < 0.4) a += pick(["*", "+", "?", "{2}", "{1,3}", "{0,}", "*?", "+?", "??", "{1,2}?"]);
     out += a;
   }
   return out;
@@ -65,3 +65,98 @@ describe("runtime regex.match against JavaScript RegExp on random patterns", () 
     assert.ok(matches > 3000 && matches < 12000, `${matches} matches`);
   });
 });
+
+// Go's FindAllString over JavaScript's leftmost-first matcher: after an empty match the search
+// moves one code point on, and an empty match right after the previous match is dropped.
+function goFindAll(pattern: string, text: string): string[] {
+  const re = new RegExp(pattern, "gu");
+  const out: string[] = [];
+  let pos = 0;
+  let prevEnd = -1;
+  while (pos <= text.length) {
+    re.lastIndex = pos;
+    const m = re.exec(text);
+    if (m === null) break;
+    const start = m.index, end = start + m[0].length;
+    let accept = true;
+    if (end === start) {
+      if (start === prevEnd) accept = false;
+      const cp = text.codePointAt(start);
+      pos = start >= text.length ? text.length + 1 : start + (cp !== undefined && cp > 0xffff ? 2 : 1);
+    } else {
+      pos = end;
+    }
+    prevEnd = end;
+    if (accept) out.push(m[0]);
+  }
+  return out;
+}
+
+function goSplit(pattern: string, text: string): string[] {
+  if (pattern.length > 0 && text.length === 0) return [""];
+  const re = new RegExp(pattern, "gu");
+  const bounds: Array<[number, number]> = [];
+  let pos = 0;
+  let prevEnd = -1;
+  while (pos <= text.length) {
+    re.lastIndex = pos;
+    const m = re.exec(text);
+    if (m === null) break;
+    const start = m.index, end = start + m[0].length;
+    let accept = true;
+    if (end === start) {
+      if (start === prevEnd) accept = false;
+      const cp = text.codePointAt(start);
+      pos = start >= text.length ? text.length + 1 : start + (cp !== undefined && cp > 0xffff ? 2 : 1);
+    } else {
+      pos = end;
+    }
+    prevEnd = end;
+    if (accept) bounds.push([start, end]);
+  }
+  const out: string[] = [];
+  let beg = 0, end = 0;
+  for (const [s0, e0] of bounds) {
+    end = s0;
+    if (e0 !== 0) out.push(text.slice(beg, end));
+    beg = e0;
+  }
+  if (end !== text.length) out.push(text.slice(beg));
+  return out;
+}
+
+describe("runtime regex.find_n and regex.split against Go's rules over JavaScript matches", () => {
+  it("finds the same leftmost-first matches and splits the same way", () => {
+    const rt = loadRuntime();
+    const r = rng(4242);
+    let nonEmpty = 0;
+    for (let i = 0; i < 2000; i++) {
+      const pattern = genPattern(r, 0);
+      // JavaScript rejects a repetition whose iteration matches empty (ES RepeatMatcher); RE2 and
+      // Go do not, so match bounds differ for quantified groups that can match empty
+      if (/\)[*+?{]/.test(pattern)) continue;
+      for (let k = 0; k < 4; k++) {
+        const text = genText(r);
+        const base = rt.heapPtr();
+        const found = rt.call("opa_bi_regex_find_n", rt.str(pattern), rt.str(text), rt.num("-1"));
+        assert.notEqual(found, 0, `pattern ${pattern} was refused`);
+        const want = goFindAll(pattern, text);
+        assert.deepEqual(JSON.parse(rt.dump(found)), want, `regex.find_n(${JSON.stringify(pattern)}, ${JSON.stringify(text)}, -1)`);
+        const split = rt.call("opa_bi_regex_split", rt.str(pattern), rt.str(text));
+        assert.deepEqual(JSON.parse(rt.dump(split)), goSplit(pattern, text), `regex.split(${JSON.stringify(pattern)}, ${JSON.stringify(text)})`);
+        if (want.some((m) => m !== "")) nonEmpty++;
+        rt.setHeapPtr(base);
+      }
+    }
+    assert.ok(nonEmpty > 500, `${nonEmpty} cases with non-empty matches`);
+  });
+
+  it("limits find_n to n matches", () => {
+    const rt = loadRuntime();
+    const found = rt.call("opa_bi_regex_find_n", rt.str("[0-9]+"), rt.str("a1b22c333"), rt.num("2"));
+    assert.equal(rt.dump(found), '["1","22"]');
+    assert.equal(rt.dump(rt.call("opa_bi_regex_split", rt.str(","), rt.str("a,b,,c"))), '["a","b","","c"]');
+    assert.equal(rt.call("opa_bi_regex_find_n", rt.str("\\p{L}"), rt.str("a"), rt.num("-1")), 0);
+  });
+});
+

@@ -48,3 +48,87 @@ export function opa_bi_glob_match(pattern: usize, delimiters: usize, value: usiz
   const r = globMatch(strPtr(pattern), strLen(pattern), dl, n, strPtr(value), strLen(value));
   return r < 0 ? 0 : makeBool(r == 1);
 }
+
+import { regexPrepare, regexSearch, matchStart, matchEnd } from "./regex";
+import { makeString, makeArray, arrPush } from "./values";
+import { toI64, intOut } from "./numbers";
+import { T_NUMBER } from "./values";
+import { decodeAt, cpLen } from "./text";
+
+// Successive non-overlapping leftmost-first matches, as Go's FindAllStringIndex: an empty match
+// right after the previous match is skipped. Bounds land in a fresh i32 vector (start, end pairs);
+// returns the count, or -1 for an unsupported pattern.
+let boundsOut: usize = 0;
+function allMatches(pattern: usize, value: usize, limit: i32): i32 {
+  const p = strPtr(value), n = strLen(value);
+  if (!regexPrepare(strPtr(pattern), strLen(pattern), p, n)) return -1;
+  let cap = 8;
+  boundsOut = alloc(<usize>cap << 3);
+  let count = 0;
+  let pos = 0;
+  let prevEnd = -1;
+  while ((limit < 0 || count < limit) && pos <= n) {
+    if (!regexSearch(pos)) break;
+    const s = matchStart, e = matchEnd;
+    let accept = true;
+    if (e == s) {
+      if (s == prevEnd) accept = false;
+      if (pos < n) {
+        decodeAt(p, n, pos);
+        pos += cpLen;
+      } else {
+        pos = n + 1;
+      }
+    } else {
+      pos = e;
+    }
+    prevEnd = e;
+    if (accept) {
+      if (count == cap) {
+        const nb = alloc(<usize>cap << 4);
+        memory.copy(nb, boundsOut, <usize>cap << 3);
+        boundsOut = nb;
+        cap <<= 1;
+      }
+      store<i32>(boundsOut + (<usize>count << 3), s);
+      store<i32>(boundsOut + (<usize>count << 3), e, 4);
+      count++;
+    }
+  }
+  return count;
+}
+
+export function opa_bi_regex_find_n(pattern: usize, value: usize, n: usize): usize {
+  if (typeOf(pattern) != T_STRING || typeOf(value) != T_STRING || typeOf(n) != T_NUMBER || !toI64(n)) return 0;
+  const limit = intOut < 0 ? -1 : intOut > 0x7fffffff ? 0x7fffffff : <i32>intOut;
+  const count = allMatches(pattern, value, limit);
+  if (count < 0) return 0;
+  const r = makeArray(count);
+  for (let i = 0; i < count; i++) {
+    const s = load<i32>(boundsOut + (<usize>i << 3)), e = load<i32>(boundsOut + (<usize>i << 3), 4);
+    arrPush(r, makeString(strPtr(value) + <usize>s, e - s));
+  }
+  return r;
+}
+
+// As Go's Regexp.Split(s, -1).
+export function opa_bi_regex_split(pattern: usize, value: usize): usize {
+  if (typeOf(pattern) != T_STRING || typeOf(value) != T_STRING) return 0;
+  const p = strPtr(value), n = strLen(value);
+  const r = makeArray(0);
+  if (strLen(pattern) > 0 && n == 0) {
+    arrPush(r, makeString(p, 0));
+    return r;
+  }
+  const count = allMatches(pattern, value, -1);
+  if (count < 0) return 0;
+  let beg = 0, end = 0;
+  for (let i = 0; i < count; i++) {
+    const s = load<i32>(boundsOut + (<usize>i << 3)), e = load<i32>(boundsOut + (<usize>i << 3), 4);
+    end = s;
+    if (e != 0) arrPush(r, makeString(p + <usize>beg, end - beg));
+    beg = e;
+  }
+  if (end != n) arrPush(r, makeString(p + <usize>beg, n - beg));
+  return r;
+}

@@ -36,6 +36,7 @@ function node(kind: i32, a: i32, b: i32, c: i32): usize {
   store<i32>(n, a, 4);
   store<i32>(n, b, 8);
   store<i32>(n, c, 12);
+  store<i32>(n, 0, 16);
   return n;
 }
 
@@ -156,8 +157,14 @@ function parseRepeat(): usize {
       break;
     }
     if (atom == 0) return fail(); // nothing to repeat
-    if (peek() == 63) pos++; // lazy: same language, so the same boolean result
+    let lazy = 0;
+    if (peek() == 63) {
+      // lazy: the same yes/no answer, but match bounds prefer fewer repetitions
+      pos++;
+      lazy = 1;
+    }
     atom = node(K_REPEAT, <i32>atom, min, max);
+    store<i32>(atom, lazy, 16);
   }
   return atom;
 }
@@ -589,18 +596,21 @@ function genNode(n: usize): void {
     }
     case K_REPEAT: {
       const child = <usize>a;
+      const lazy = load<i32>(n, 16) != 0;
       for (let i = 0; i < b; i++) gen(child);
       if (c < 0) {
-        // x*: L: split body, end; body; jmp L
+        // x*: L: split body, end; body; jmp L (a split's first target has priority)
         const l = emit(OP_SPLIT, 0, 0);
         gen(child);
         emit(OP_JMP, l, 0);
-        patch(l, l + 1, plen);
+        if (lazy) patch(l, plen, l + 1);
+        else patch(l, l + 1, plen);
       } else {
         for (let i = b; i < c; i++) {
           const s = emit(OP_SPLIT, 0, 0);
           gen(child);
-          patch(s, s + 1, plen);
+          if (lazy) patch(s, plen, s + 1);
+          else patch(s, s + 1, plen);
         }
       }
       return;
@@ -749,6 +759,124 @@ function run(p: usize, n: i32, anchored: bool): bool {
     if (ccount == 0 && anchored) return false;
   }
   return false;
+}
+
+// ---- leftmost-first match bounds (regex.find_n, regex.split)
+//
+// Threads carry the offset where their match started; lists hold (pc, start) pairs in priority
+// order. A thread reaching MATCH records the match and cuts every lower-priority thread, and no
+// new start is seeded once a match exists; the surviving higher-priority threads may still
+// replace it with their own (preferred) match. This is RE2's leftmost-first rule, the same match
+// bounds as Perl or JavaScript.
+
+let bl: usize = 0; // current list: pairs of i32
+let bn: usize = 0; // next list
+let blc: i32 = 0;
+let bnc: i32 = 0;
+export let matchStart: i32 = -1;
+export let matchEnd: i32 = -1;
+
+// Epsilon closure into the next list; true when MATCH was reached (the rest is cut).
+function addBounded(pc0: i32, start: i32, i: i32): bool {
+  store<i32>(stack, pc0);
+  let sp = 1;
+  while (sp > 0) {
+    sp--;
+    const pc = load<i32>(stack + (<usize>sp << 2));
+    const m = marks + (<usize>pc << 2);
+    if (load<u32>(m) == gen_) continue;
+    store<u32>(m, gen_);
+    const at = prog + <usize>pc * 12;
+    const op = load<i32>(at);
+    switch (op) {
+      case OP_JMP:
+        store<i32>(stack + (<usize>(sp++) << 2), load<i32>(at, 4));
+        break;
+      case OP_SPLIT:
+        store<i32>(stack + (<usize>(sp++) << 2), load<i32>(at, 8));
+        store<i32>(stack + (<usize>(sp++) << 2), load<i32>(at, 4));
+        break;
+      case OP_ASSERT:
+        if (assertHolds(load<i32>(at, 4), i)) store<i32>(stack + (<usize>(sp++) << 2), pc + 1);
+        break;
+      case OP_MATCH:
+        matchStart = start;
+        matchEnd = i;
+        return true;
+      default: {
+        const e = bn + (<usize>bnc << 3);
+        store<i32>(e, pc);
+        store<i32>(e, start, 4);
+        bnc++;
+      }
+    }
+  }
+  return false;
+}
+
+// Leftmost-first match at or after byte offset `from` of the compiled program.
+function searchFrom(from: i32): bool {
+  matchStart = -1;
+  matchEnd = -1;
+  memory.fill(marks, 0, <usize>plen << 2);
+  gen_ = 1;
+  bnc = 0;
+  let found = addBounded(0, from, from);
+  let t = bl;
+  bl = bn;
+  bn = t;
+  blc = bnc;
+  let i = from;
+  while (i < tn && blc > 0 || (i < tn && !found)) {
+    const c = decodeAt(tp, tn, i);
+    const step = cpLen;
+    gen_++;
+    bnc = 0;
+    for (let k = 0; k < blc; k++) {
+      const e = bl + (<usize>k << 3);
+      const pc = load<i32>(e);
+      const at = prog + <usize>pc * 12;
+      const op = load<i32>(at);
+      let ok = false;
+      if (op == OP_CHAR) ok = load<i32>(at, 4) == c;
+      else if (op == OP_ANY) ok = c != 10 || load<i32>(at, 4) != 0;
+      else if (op == OP_CLASS) ok = classHas(at, c);
+      if (ok && addBounded(pc + 1, load<i32>(e, 4), i + step)) {
+        found = true;
+        break; // lower-priority threads lose to this match
+      }
+    }
+    i += step;
+    if (!found) found = addBounded(0, i, i);
+    t = bl;
+    bl = bn;
+    bn = t;
+    blc = bnc;
+  }
+  return found;
+}
+
+function prepareSearch(text: usize, textLen: i32): void {
+  tp = text;
+  tn = textLen;
+  bl = alloc(<usize>plen << 3);
+  bn = alloc(<usize>plen << 3);
+  marks = alloc(<usize>plen << 2);
+  stack = alloc(<usize>(plen * 2 + 2) << 2);
+}
+
+// Compile a pattern for repeated searches over one text; false when unsupported.
+export function regexPrepare(pat: usize, patLen: i32, text: usize, textLen: i32): bool {
+  resetParser(pat, patLen);
+  const tree = parseAlt();
+  if (failed || pos != srcLen) return false;
+  if (!compile(tree)) return false;
+  prepareSearch(text, textLen);
+  return true;
+}
+
+export function regexSearch(from: i32): bool {
+  return searchFrom(from);
 }
 
 function resetParser(p: usize, n: i32): void {
