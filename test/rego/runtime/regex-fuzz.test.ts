@@ -125,8 +125,31 @@ function goSplit(pattern: string, text: string): string[] {
   return out;
 }
 
-describe("runtime regex.find_n and regex.split against Go's rules over JavaScript matches", () => {
-  it("finds the same leftmost-first matches and splits the same way", () => {
+// Go's ReplaceAllString loop (literal replacement) over JavaScript's matcher.
+function goReplaceAll(pattern: string, text: string, repl: string): string {
+  const re = new RegExp(pattern, "gu");
+  let out = "";
+  let searchPos = 0;
+  let lastMatchEnd = 0;
+  while (searchPos <= text.length) {
+    re.lastIndex = searchPos;
+    const m = re.exec(text);
+    if (m === null) break;
+    const start = m.index, end = start + m[0].length;
+    out += text.slice(lastMatchEnd, start);
+    if (end > lastMatchEnd || start === 0) out += repl;
+    lastMatchEnd = end;
+    const cp = text.codePointAt(searchPos);
+    const width = searchPos < text.length ? (cp !== undefined && cp > 0xffff ? 2 : 1) : 1;
+    if (searchPos + width > end) searchPos += width;
+    else if (searchPos + 1 > end) searchPos++;
+    else searchPos = end;
+  }
+  return out + text.slice(lastMatchEnd);
+}
+
+describe("runtime regex.find_n, regex.split and regex.replace against Go's rules over JavaScript matches", () => {
+  it("finds the same leftmost-first matches, splits and replaces the same way", () => {
     const rt = loadRuntime();
     const r = rng(4242);
     let nonEmpty = 0;
@@ -144,6 +167,8 @@ describe("runtime regex.find_n and regex.split against Go's rules over JavaScrip
         assert.deepEqual(JSON.parse(rt.dump(found)), want, `regex.find_n(${JSON.stringify(pattern)}, ${JSON.stringify(text)}, -1)`);
         const split = rt.call("opa_bi_regex_split", rt.str(pattern), rt.str(text));
         assert.deepEqual(JSON.parse(rt.dump(split)), goSplit(pattern, text), `regex.split(${JSON.stringify(pattern)}, ${JSON.stringify(text)})`);
+        const replaced = rt.call("opa_bi_regex_replace", rt.str(text), rt.str(pattern), rt.str("<>"));
+        assert.equal(JSON.parse(rt.dump(replaced)), goReplaceAll(pattern, text, "<>"), `regex.replace(${JSON.stringify(text)}, ${JSON.stringify(pattern)}, "<>")`);
         if (want.some((m) => m !== "")) nonEmpty++;
         rt.setHeapPtr(base);
       }
@@ -157,6 +182,8 @@ describe("runtime regex.find_n and regex.split against Go's rules over JavaScrip
     assert.equal(rt.dump(found), '["1","22"]');
     assert.equal(rt.dump(rt.call("opa_bi_regex_split", rt.str(","), rt.str("a,b,,c"))), '["a","b","","c"]');
     assert.equal(rt.call("opa_bi_regex_find_n", rt.str("\\p{L}"), rt.str("a"), rt.num("-1")), 0);
+    assert.equal(rt.dump(rt.call("opa_bi_regex_replace", rt.str("a-b_c"), rt.str("[-_]"), rt.str("."))), '"a.b.c"');
+    assert.equal(rt.call("opa_bi_regex_replace", rt.str("ab"), rt.str("(a)"), rt.str("$1")), 0);
   });
 });
 

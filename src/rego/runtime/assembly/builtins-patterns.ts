@@ -132,3 +132,78 @@ export function opa_bi_regex_split(pattern: usize, value: usize): usize {
   if (end != n) arrPush(r, makeString(p + <usize>beg, n - beg));
   return r;
 }
+
+// As Go's Regexp.ReplaceAllString. Replacements that reference groups ($1, ${name}) need capture
+// positions the NFA does not track: a replacement containing '$' makes the call undefined.
+export function opa_bi_regex_replace(value: usize, pattern: usize, repl: usize): usize {
+  if (typeOf(value) != T_STRING || typeOf(pattern) != T_STRING || typeOf(repl) != T_STRING) return 0;
+  const rp = strPtr(repl), rn = strLen(repl);
+  for (let i = 0; i < rn; i++) if (load<u8>(rp + <usize>i) == 36) return 0;
+  const p = strPtr(value), n = strLen(value);
+  if (!regexPrepare(strPtr(pattern), strLen(pattern), p, n)) return 0;
+  // first pass: collect the bounds, so the output can be sized exactly
+  let cap = 8;
+  let bounds = alloc(<usize>cap << 3);
+  let count = 0;
+  let searchPos = 0;
+  let lastMatchEnd = 0;
+  let outLen = 0;
+  while (searchPos <= n) {
+    if (!regexSearch(searchPos)) break;
+    const s = matchStart, e = matchEnd;
+    outLen += s - lastMatchEnd;
+    // no replacement for an empty match right after another match
+    if (e > lastMatchEnd || s == 0) {
+      if (count == cap) {
+        const nb = alloc(<usize>cap << 4);
+        memory.copy(nb, bounds, <usize>cap << 3);
+        bounds = nb;
+        cap <<= 1;
+      }
+      store<i32>(bounds + (<usize>count << 3), s);
+      store<i32>(bounds + (<usize>count << 3), e, 4);
+      count++;
+      outLen += rn;
+    } else {
+      // keep the skipped span in the output: mark it with a negative entry
+      if (count == cap) {
+        const nb = alloc(<usize>cap << 4);
+        memory.copy(nb, bounds, <usize>cap << 3);
+        bounds = nb;
+        cap <<= 1;
+      }
+      store<i32>(bounds + (<usize>count << 3), -1 - s);
+      store<i32>(bounds + (<usize>count << 3), e, 4);
+      count++;
+    }
+    lastMatchEnd = e;
+    let width = 1;
+    if (searchPos < n) {
+      decodeAt(p, n, searchPos);
+      width = cpLen;
+    }
+    if (searchPos + width > e) searchPos += width;
+    else if (searchPos + 1 > e) searchPos++;
+    else searchPos = e;
+  }
+  outLen += n - lastMatchEnd;
+  const out = alloc(<usize>outLen);
+  let w = out;
+  let last = 0;
+  for (let i = 0; i < count; i++) {
+    let s = load<i32>(bounds + (<usize>i << 3));
+    const e = load<i32>(bounds + (<usize>i << 3), 4);
+    const replaced = s >= 0;
+    if (!replaced) s = -1 - s;
+    memory.copy(w, p + <usize>last, <usize>(s - last));
+    w += <usize>(s - last);
+    if (replaced) {
+      memory.copy(w, rp, <usize>rn);
+      w += <usize>rn;
+    }
+    last = e;
+  }
+  memory.copy(w, p + <usize>last, <usize>(n - last));
+  w += <usize>(n - last);
+  return makeString(out, <i32>(w - out));
+}
