@@ -36,11 +36,33 @@ export async function openDecisionLog(target: DecisionLogTarget, serviceLogger: 
           throw new Error(`cannot open the decision log ${target.path}: ${detail}`);
         }
       }
+      // A failed write (disk full, file removed from under us) must not crash the authorizer, which
+      // every request depends on: say so on the service log, at most once a minute, and keep deciding.
+      let lastReported = Number.NEGATIVE_INFINITY;
+      let failed = false;
+      stream.on('error', (err: unknown) => {
+        failed = true;
+        const now = Date.now();
+        if (now - lastReported < 60_000) return;
+        lastReported = now;
+        serviceLogger.error({ destination: target.kind === 'file' ? target.path : 'stderr', detail: err instanceof Error ? err.message : String(err) }, 'decision log write failed');
+      });
       return {
         logger: createLogger('info', stream),
         async close() {
-          stream.flushSync();
+          if (!failed) {
+            try {
+              stream.flushSync();
+            } catch {
+              failed = true;
+            }
+          }
           if (target.kind === 'stderr') return;
+          // A stream that failed never finishes its pending write: release it rather than wait.
+          if (failed) {
+            stream.destroy();
+            return;
+          }
           const closed = once(stream, 'close');
           stream.end();
           await closed;

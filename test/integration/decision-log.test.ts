@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { openDecisionLog } from '../../src/authz/open-decision-log.js';
 import { startServer, type RunningServer } from '../../src/cli/serve.js';
 import type { Config } from '../../src/config/config.js';
 import { buildConfig } from '../../src/config/load-config.js';
@@ -157,6 +158,18 @@ describe('integration: the decision log', function () {
     const entries = lines(quiet.text);
     assert.ok(entries.some((e) => e['msg'] === 'nmp-authz serving'), 'the service log itself still works');
     assert.equal(entries.filter((e) => e['msg'] === 'decision').length, 0);
+  });
+
+  it('reports a failing decision log write on the service log instead of crashing, and still closes', async () => {
+    // /dev/full accepts the open and fails every write with ENOSPC, like a full disk.
+    let reported: (line: string) => void = () => {};
+    const report = new Promise<string>((resolve) => { reported = resolve; });
+    const serviceLog = new Writable({ write(chunk: Buffer, _encoding, done) { reported(chunk.toString('utf8')); done(); } });
+    const handle = await openDecisionLog({ kind: 'file', path: '/dev/full' }, createLogger('info', serviceLog));
+    handle.logger?.info({ msg: 'decision', decision_id: 'd-1' });
+    const entry = JSON.parse(await report) as Record<string, unknown>;
+    assert.deepEqual([entry['msg'], entry['destination'], entry['level']], ['decision log write failed', '/dev/full', 50]);
+    await handle.close();
   });
 
   it('appends to an existing file across restarts', async () => {
