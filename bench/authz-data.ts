@@ -6,11 +6,12 @@
 // Each size runs in its own process so that memory numbers do not carry over.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createAuthzService } from '../src/cli/serve.js';
+import { createAuthzService, type AuthzService } from '../src/cli/serve.js';
 import { buildConfig } from '../src/config/load-config.js';
 import { createUnsignedToken } from '../src/identity/create-unsigned-token.js';
 import { parseMembersText } from '../src/members/members-document.js';
 import { assembleData, loadStaticData } from '../src/policy/data-document.js';
+import { prepareData } from '../src/policy/prepared-data.js';
 import { createLogger } from '../src/shared/create-logger.js';
 
 const BINDINGS_PER_WORKSPACE = 100;
@@ -24,6 +25,10 @@ interface SizeResult {
   readonly assembleMs: number;
   readonly stringifyMs: number;
   readonly setDataMs: number;
+  /** setData of the same document already serialised (what a worker-prepared update leaves here). */
+  readonly preparedSetDataMs: number;
+  /** structuredClone of the members document: an upper bound of handing it to the worker. */
+  readonly cloneMs: number;
   readonly heapMb: number;
   readonly rssMb: number;
   /** Longest event-loop stall while a member update is applied (parsing the file not included). */
@@ -67,12 +72,12 @@ async function longestStall(work: () => Promise<void>): Promise<{ stallMs: numbe
 }
 const gc = (): void => { (globalThis as { gc?: () => void }).gc?.(); };
 
-async function measure(n: number): Promise<SizeResult> {
-  const config = buildConfig({ auth: { enabled: true, allow_unsigned_jwt: true }, policy: { watch: false }, logging: { level: 'silent' } }, { baseDir: process.cwd() });
-  if (!config.ok) throw new Error(JSON.stringify(config.problems));
-  const service = await createAuthzService(config.config, { logger: createLogger('silent') });
-  const staticData = await loadStaticData(config.config.policy.data);
-  const assembleOptions = { adminEmail: null, defaultWorkspace: 'default', publicPaths: config.config.auth.publicPaths };
+type LoadStages = Pick<SizeResult, 'jsonMb' | 'parseMs' | 'assembleMs' | 'stringifyMs' | 'setDataMs' | 'preparedSetDataMs' | 'cloneMs'>;
+
+/** A first load, stage by stage, on the main thread; leaves the engine holding the data as bytes. */
+async function loadStages(service: AuthzService, n: number): Promise<LoadStages> {
+  const staticData = await loadStaticData(service.config.policy.data);
+  const assembleOptions = { adminEmail: null, defaultWorkspace: 'default', publicPaths: service.config.auth.publicPaths };
 
   const text = membersJson(n, '');
   let t = process.hrtime.bigint();
@@ -88,8 +93,21 @@ async function measure(n: number): Promise<SizeResult> {
   t = process.hrtime.bigint();
   service.policy.engine.setData(data);
   const setDataMs = ms(t);
-  gc();
-  const memory = process.memoryUsage();
+  const prepared = prepareData(data);
+  t = process.hrtime.bigint();
+  service.policy.engine.setData(prepared);
+  const preparedSetDataMs = ms(t);
+  t = process.hrtime.bigint();
+  structuredClone(parsed.document);
+  const cloneMs = ms(t);
+  return { jsonMb, parseMs, assembleMs, stringifyMs, setDataMs, preparedSetDataMs, cloneMs };
+}
+
+async function measure(n: number): Promise<SizeResult> {
+  const config = buildConfig({ auth: { enabled: true, allow_unsigned_jwt: true }, policy: { watch: false }, logging: { level: 'silent' } }, { baseDir: process.cwd() });
+  if (!config.ok) throw new Error(JSON.stringify(config.problems));
+  const service = await createAuthzService(config.config, { logger: createLogger('silent') });
+  const stages = await loadStages(service, n);
 
   // Decisions: callers spread over the whole document, each asking about its own workspace.
   const callers = Array.from({ length: DISTINCT_CALLERS }, (_, k) => {
@@ -106,6 +124,8 @@ async function measure(n: number): Promise<SizeResult> {
     const d = await service.pipeline.decide(request);
     if (d.verdict.kind !== 'allow') throw new Error(`unexpected ${d.verdict.reason} for ${request.target}`);
   }
+  // Warm-up: JIT and caches settle before anything is timed.
+  for (let k = 0; k < 20_000; k += 1) await service.pipeline.decide(callers[k % DISTINCT_CALLERS] ?? callers[0]!);
   const samples = new Float64Array(DECISIONS);
   const started = process.hrtime.bigint();
   for (let k = 0; k < DECISIONS; k += 1) {
@@ -130,10 +150,13 @@ async function measure(n: number): Promise<SizeResult> {
   const policyStall = await longestStall(async () => {
     if (!(await service.reloadPolicy())) throw new Error('policy reload refused');
   });
+  // Serving state: the runtime holds the members document, the engine its serialised data.
+  gc();
+  const memory = process.memoryUsage();
 
   await service.stop();
   return {
-    bindings: n, jsonMb, parseMs, assembleMs, stringifyMs, setDataMs,
+    bindings: n, ...stages,
     heapMb: memory.heapUsed / 1e6, rssMb: memory.rss / 1e6, decisionsPerSecond, p99Us,
     dataReloadStallMs: stall.stallMs, dataReloadMs: stall.totalMs, policyReloadStallMs: policyStall.stallMs,
   };
@@ -147,13 +170,13 @@ if (single !== undefined) {
   const sizes = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [1_000, 100_000, 1_000_000];
   const results: SizeResult[] = [];
   const f = (x: number, d = 0): string => x.toFixed(d).padStart(9);
-  const columns = ['bindings', 'json MB', 'parse ms', 'assemble', 'stringify', 'setData', 'heap MB', 'rss MB', 'dec/s', 'p99 µs', 'upd stall', 'upd ms', 'pol stall'];
+  const columns = ['bindings', 'json MB', 'parse ms', 'assemble', 'stringify', 'setData', 'prep set', 'clone', 'heap MB', 'rss MB', 'dec/s', 'p99 µs', 'upd stall', 'upd ms', 'pol stall'];
   process.stdout.write(`${columns.map((c) => c.padStart(9)).join(' ')}\n`);
   for (const n of sizes) {
     const out = execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=6144', '--import', 'tsx', self, '--one', String(n)], { encoding: 'utf8', maxBuffer: 1 << 20 });
     const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as SizeResult;
     results.push(r);
-    const cells = [f(r.bindings), f(r.jsonMb, 1), f(r.parseMs), f(r.assembleMs), f(r.stringifyMs), f(r.setDataMs), f(r.heapMb), f(r.rssMb), f(r.decisionsPerSecond), f(r.p99Us, 1), f(r.dataReloadStallMs), f(r.dataReloadMs), f(r.policyReloadStallMs)];
+    const cells = [f(r.bindings), f(r.jsonMb, 1), f(r.parseMs), f(r.assembleMs), f(r.stringifyMs), f(r.setDataMs), f(r.preparedSetDataMs), f(r.cloneMs), f(r.heapMb), f(r.rssMb), f(r.decisionsPerSecond), f(r.p99Us, 1), f(r.dataReloadStallMs), f(r.dataReloadMs), f(r.policyReloadStallMs)];
     process.stdout.write(`${cells.join(' ')}\n`);
   }
   const first = results[0];
@@ -163,6 +186,8 @@ if (single !== undefined) {
   }
   process.stdout.write([
     'parse/assemble/stringify/setData: ms on the main thread for a first load done in-thread (setData includes its own stringify)',
+    'prep set: setData of the already serialised document (copy + parse in wasm); clone: structuredClone of the members document',
+    'heap/rss MB: serving state after the update and the reload, after a GC (members document in the JS heap; data bytes and wasm memory outside it)',
     'upd stall: longest event-loop stall (ms) while a member update of that size is applied (≥ 20k bindings: assembled in a worker);',
     '  parsing the members file, done by the members source before, is the parse column; upd ms: until the new data answers',
     'pol stall: longest stall while the policy is recompiled (worker) and swapped in with that data',

@@ -107,12 +107,16 @@ export class PolicyRuntime {
     try {
       const source = await loadPolicySource(this.config.policy.source, this.config.policy.entrypoint, { inWorker: true });
       const staticData = await loadStaticData(this.config.policy.data);
+      // The engine's data always matches this.staticData and this.members (they change together),
+      // so when the static data is the same the new module simply takes the data loaded now:
+      // no assembly, and no stall for it however many bindings there are.
+      const sameStatic = staticDataKey(staticData) === staticDataKey(this.staticData);
       const snapshot = this.members;
-      const prepared = snapshot !== null && this.isLarge(snapshot) ? await this.prepareOffThread(staticData, snapshot) : null;
-      // The data is taken from the members current when the module is ready, not when the reload
-      // began: an update applied meanwhile is not rolled back (it costs an in-thread assembly).
+      const prepared = !sameStatic && snapshot !== null && this.isLarge(snapshot) ? await this.prepareOffThread(staticData, snapshot) : null;
+      // Otherwise the data is taken from the members current when the module is ready, not when
+      // the reload began: an update applied meanwhile is not rolled back.
       await this.engine.loadWasm(source.module ?? source.wasm, () => {
-        if (this.members === null) return null;
+        if (this.members === null || sameStatic) return null;
         if (prepared !== null && this.members === snapshot) return prepared;
         return this.assemble(staticData, this.members);
       });
@@ -178,4 +182,9 @@ export class PolicyRuntime {
       return false;
     }
   }
+}
+
+/** Content identity of static data: two loads of unchanged files give the same key. */
+function staticDataKey(staticData: StaticData): string {
+  return JSON.stringify([[...staticData.roles], [...staticData.endpoints].map(([pattern, methods]) => [pattern, [...methods]])]);
 }
