@@ -125,7 +125,38 @@ function goSplit(pattern: string, text: string): string[] {
   return out;
 }
 
-// Go's ReplaceAllString loop (literal replacement) over JavaScript's matcher.
+// Go's Regexp.Expand over a JavaScript match.
+function goExpand(template: string, m: RegExpExecArray): string {
+  let out = "";
+  let i = 0;
+  while (i < template.length) {
+    const c = template[i] ?? "";
+    if (c !== "$" || i + 1 >= template.length) {
+      out += c;
+      i++;
+      continue;
+    }
+    if (template[i + 1] === "$") {
+      out += "$";
+      i += 2;
+      continue;
+    }
+    const braced = template[i + 1] === "{";
+    const mm = (braced ? /^\{([A-Za-z0-9_]+)\}/ : /^([A-Za-z0-9_]+)/).exec(template.slice(i + 1));
+    if (mm === null) {
+      out += "$";
+      i++;
+      continue;
+    }
+    const name = mm[1] ?? "";
+    const value = /^\d+$/.test(name) ? (Number(name) < m.length ? m[Number(name)] : undefined) : m.groups?.[name];
+    out += value ?? "";
+    i += 1 + mm[0].length;
+  }
+  return out;
+}
+
+// Go's ReplaceAllString loop over JavaScript's matcher.
 function goReplaceAll(pattern: string, text: string, repl: string): string {
   const re = new RegExp(pattern, "gu");
   let out = "";
@@ -137,7 +168,7 @@ function goReplaceAll(pattern: string, text: string, repl: string): string {
     if (m === null) break;
     const start = m.index, end = start + m[0].length;
     out += text.slice(lastMatchEnd, start);
-    if (end > lastMatchEnd || start === 0) out += repl;
+    if (end > lastMatchEnd || start === 0) out += goExpand(repl, m);
     lastMatchEnd = end;
     const cp = text.codePointAt(searchPos);
     const width = searchPos < text.length ? (cp !== undefined && cp > 0xffff ? 2 : 1) : 1;
@@ -146,6 +177,33 @@ function goReplaceAll(pattern: string, text: string, repl: string): string {
     else searchPos = end;
   }
   return out + text.slice(lastMatchEnd);
+}
+
+const TEMPLATES = ["<>", "[$1]", "${1}x", "$0$0", "$$", "$2-$1", "$1x", "$", "${x", "$9"];
+
+// Go's FindAllStringSubmatch: the same matches as goFindAll, with groups ("" when unmatched).
+function goSubmatches(pattern: string, text: string): string[][] {
+  const re = new RegExp(pattern, "gu");
+  const out: string[][] = [];
+  let pos = 0;
+  let prevEnd = -1;
+  while (pos <= text.length) {
+    re.lastIndex = pos;
+    const m = re.exec(text);
+    if (m === null) break;
+    const start = m.index, end = start + m[0].length;
+    let accept = true;
+    if (end === start) {
+      if (start === prevEnd) accept = false;
+      const cp = text.codePointAt(start);
+      pos = start >= text.length ? text.length + 1 : start + (cp !== undefined && cp > 0xffff ? 2 : 1);
+    } else {
+      pos = end;
+    }
+    prevEnd = end;
+    if (accept) out.push(Array.from(m, (g) => g ?? ""));
+  }
+  return out;
 }
 
 describe("runtime regex.find_n, regex.split and regex.replace against Go's rules over JavaScript matches", () => {
@@ -167,8 +225,13 @@ describe("runtime regex.find_n, regex.split and regex.replace against Go's rules
         assert.deepEqual(JSON.parse(rt.dump(found)), want, `regex.find_n(${JSON.stringify(pattern)}, ${JSON.stringify(text)}, -1)`);
         const split = rt.call("opa_bi_regex_split", rt.str(pattern), rt.str(text));
         assert.deepEqual(JSON.parse(rt.dump(split)), goSplit(pattern, text), `regex.split(${JSON.stringify(pattern)}, ${JSON.stringify(text)})`);
-        const replaced = rt.call("opa_bi_regex_replace", rt.str(text), rt.str(pattern), rt.str("<>"));
-        assert.equal(JSON.parse(rt.dump(replaced)), goReplaceAll(pattern, text, "<>"), `regex.replace(${JSON.stringify(text)}, ${JSON.stringify(pattern)}, "<>")`);
+        const template = TEMPLATES[Math.floor(r() * TEMPLATES.length)] ?? "";
+        const replaced = rt.call("opa_bi_regex_replace", rt.str(text), rt.str(pattern), rt.str(template));
+        assert.equal(JSON.parse(rt.dump(replaced)), goReplaceAll(pattern, text, template),
+          `regex.replace(${JSON.stringify(text)}, ${JSON.stringify(pattern)}, ${JSON.stringify(template)})`);
+        const subs = rt.call("opa_bi_regex_find_all_string_submatch_n", rt.str(pattern), rt.str(text), rt.num("-1"));
+        assert.deepEqual(JSON.parse(rt.dump(subs)), goSubmatches(pattern, text),
+          `regex.find_all_string_submatch_n(${JSON.stringify(pattern)}, ${JSON.stringify(text)}, -1)`);
         if (want.some((m) => m !== "")) nonEmpty++;
         rt.setHeapPtr(base);
       }
@@ -183,7 +246,12 @@ describe("runtime regex.find_n, regex.split and regex.replace against Go's rules
     assert.equal(rt.dump(rt.call("opa_bi_regex_split", rt.str(","), rt.str("a,b,,c"))), '["a","b","","c"]');
     assert.equal(rt.call("opa_bi_regex_find_n", rt.str("\\p{L}"), rt.str("a"), rt.num("-1")), 0);
     assert.equal(rt.dump(rt.call("opa_bi_regex_replace", rt.str("a-b_c"), rt.str("[-_]"), rt.str("."))), '"a.b.c"');
-    assert.equal(rt.call("opa_bi_regex_replace", rt.str("ab"), rt.str("(a)"), rt.str("$1")), 0);
+    assert.equal(rt.dump(rt.call("opa_bi_regex_replace", rt.str("ab"), rt.str("(a)"), rt.str("<$1>"))), '"<a>b"');
+    assert.equal(
+      rt.dump(rt.call("opa_bi_regex_replace", rt.str("/w/ml/m/x"), rt.str("^/w/(?P<ws>[^/]+)/m/(?<model>.+)$"), rt.str("${model}@$ws"))),
+      '"x@ml"',
+    );
+    assert.equal(rt.dump(rt.call("opa_bi_regex_find_all_string_submatch_n", rt.str("(a)|(b)"), rt.str("ab"), rt.num("-1"))), '[["a","a",""],["b","","b"]]');
   });
 });
 

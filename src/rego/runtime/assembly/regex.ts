@@ -22,6 +22,7 @@ const K_ALT: i32 = 5; // a, b children
 const K_REPEAT: i32 = 6; // a child, b min, c max (-1 = unbounded)
 const K_EMPTY: i32 = 7;
 const K_ASSERT: i32 = 8; // a = assertion code
+const K_GROUP: i32 = 9; // a child, b capture index (1-based)
 
 const A_BOT: i32 = 1; // beginning of text
 const A_EOT: i32 = 2; // end of text
@@ -50,6 +51,24 @@ let fCase: bool = false; // (?i)
 let fDotNl: bool = false; // (?s)
 let fMulti: bool = false; // (?m)
 let groupDepth: i32 = 0;
+// capture groups: count and names ({ptr, len} per index from 1; len -1 when unnamed)
+export let ngroups: i32 = 0;
+export let gnames: usize = 0;
+let gcap: i32 = 0;
+
+function newGroup(namePtr: usize, nameLen: i32): i32 {
+  ngroups++;
+  if (ngroups >= gcap) {
+    const ncap = gcap < 8 ? 8 : gcap << 1;
+    const nb = alloc(<usize>ncap << 3);
+    if (gcap > 0) memory.copy(nb, gnames, <usize>gcap << 3);
+    gnames = nb;
+    gcap = ncap;
+  }
+  store<usize>(gnames + (<usize>ngroups << 3), namePtr);
+  store<i32>(gnames + (<usize>ngroups << 3), nameLen, 4);
+  return ngroups;
+}
 // Recursion limits: patterns may come from requests, and deep recursion would overflow the
 // native stack instead of making the call undefined.
 const MAX_GROUP_DEPTH: i32 = 200;
@@ -228,6 +247,7 @@ function parseGroup(): usize {
   pos++;
   if (++groupDepth > MAX_GROUP_DEPTH) return fail();
   const saveCase = fCase, saveDot = fDotNl, saveMulti = fMulti;
+  let group = 0;
   if (peek() == 63) {
     pos++;
     const c = peek();
@@ -235,8 +255,11 @@ function parseGroup(): usize {
       // (?P<name>re) or (?<name>re)
       if (c == 80) pos++;
       if (peek() != 60) return fail();
+      pos++;
+      const nameStart = pos;
       while (pos < srcLen && peek() != 62) pos++;
-      if (peek() != 62) return fail();
+      if (peek() != 62 || pos == nameStart) return fail();
+      group = newGroup(src + <usize>nameStart, pos - nameStart);
       pos++;
     } else {
       // flags: (?is) for the rest of the group, or (?is:re)
@@ -262,6 +285,8 @@ function parseGroup(): usize {
       if (f != 58) return fail();
       pos++;
     }
+  } else {
+    group = newGroup(0, -1);
   }
   const inner = parseAlt();
   if (failed) return 0;
@@ -271,7 +296,8 @@ function parseGroup(): usize {
   fCase = saveCase;
   fDotNl = saveDot;
   fMulti = saveMulti;
-  return inner == 0 ? node(K_EMPTY, 0, 0, 0) : inner;
+  const body = inner == 0 ? node(K_EMPTY, 0, 0, 0) : inner;
+  return group > 0 ? node(K_GROUP, <i32>body, group, 0) : body;
 }
 
 // ---- classes
@@ -513,6 +539,7 @@ const OP_SPLIT: i32 = 4;
 const OP_JMP: i32 = 5;
 const OP_ASSERT: i32 = 6;
 const OP_MATCH: i32 = 7;
+const OP_SAVE: i32 = 8; // x = capture slot
 
 const MAX_PROG: i32 = 20000;
 
@@ -618,6 +645,11 @@ function genNode(n: usize): void {
     case K_ASSERT:
       emit(OP_ASSERT, a, 0);
       return;
+    case K_GROUP:
+      emit(OP_SAVE, b * 2, 0);
+      gen(<usize>a);
+      emit(OP_SAVE, b * 2 + 1, 0);
+      return;
     default:
       return; // K_EMPTY
   }
@@ -690,6 +722,9 @@ function addThread(list: usize, isNext: bool, pc0: i32, i: i32): bool {
         break;
       case OP_ASSERT:
         if (assertHolds(load<i32>(at, 4), i)) store<i32>(stack + (<usize>(sp++) << 2), pc + 1);
+        break;
+      case OP_SAVE:
+        store<i32>(stack + (<usize>(sp++) << 2), pc + 1);
         break;
       case OP_MATCH:
         matched = true;
@@ -769,20 +804,41 @@ function run(p: usize, n: i32, anchored: bool): bool {
 // replace it with their own (preferred) match. This is RE2's leftmost-first rule, the same match
 // bounds as Perl or JavaScript.
 
-let bl: usize = 0; // current list: pairs of i32
+let bl: usize = 0; // current list: {pc, caps} pairs of i32
 let bn: usize = 0; // next list
 let blc: i32 = 0;
 let bnc: i32 = 0;
 export let matchStart: i32 = -1;
 export let matchEnd: i32 = -1;
+// capture slots of the last match: 2 × (ngroups + 1) offsets, -1 when a group did not take part
+export let matchCaps: usize = 0;
+let ncaps: i32 = 2;
+
+// Capture vectors are immutable once made: a SAVE copies before writing, so threads can share them.
+function newCaps(start: i32): usize {
+  const c = alloc(<usize>ncaps << 2);
+  memory.fill(c, 0xff, <usize>ncaps << 2);
+  store<i32>(c, start);
+  return c;
+}
+
+function withSlot(caps: usize, slot: i32, v: i32): usize {
+  const c = alloc(<usize>ncaps << 2);
+  memory.copy(c, caps, <usize>ncaps << 2);
+  store<i32>(c + (<usize>slot << 2), v);
+  return c;
+}
 
 // Epsilon closure into the next list; true when MATCH was reached (the rest is cut).
-function addBounded(pc0: i32, start: i32, i: i32): bool {
+function addBounded(pc0: i32, caps0: usize, i: i32): bool {
   store<i32>(stack, pc0);
+  store<usize>(stack, caps0, 4);
   let sp = 1;
   while (sp > 0) {
     sp--;
-    const pc = load<i32>(stack + (<usize>sp << 2));
+    const se = stack + (<usize>sp << 3);
+    const pc = load<i32>(se);
+    const caps = load<usize>(se, 4);
     const m = marks + (<usize>pc << 2);
     if (load<u32>(m) == gen_) continue;
     store<u32>(m, gen_);
@@ -790,23 +846,29 @@ function addBounded(pc0: i32, start: i32, i: i32): bool {
     const op = load<i32>(at);
     switch (op) {
       case OP_JMP:
-        store<i32>(stack + (<usize>(sp++) << 2), load<i32>(at, 4));
+        pushState(sp++, load<i32>(at, 4), caps);
         break;
       case OP_SPLIT:
-        store<i32>(stack + (<usize>(sp++) << 2), load<i32>(at, 8));
-        store<i32>(stack + (<usize>(sp++) << 2), load<i32>(at, 4));
+        pushState(sp++, load<i32>(at, 8), caps);
+        pushState(sp++, load<i32>(at, 4), caps);
         break;
       case OP_ASSERT:
-        if (assertHolds(load<i32>(at, 4), i)) store<i32>(stack + (<usize>(sp++) << 2), pc + 1);
+        if (assertHolds(load<i32>(at, 4), i)) pushState(sp++, pc + 1, caps);
         break;
+      case OP_SAVE: {
+        const slot = load<i32>(at, 4);
+        pushState(sp++, pc + 1, slot < ncaps ? withSlot(caps, slot, i) : caps);
+        break;
+      }
       case OP_MATCH:
-        matchStart = start;
+        matchCaps = withSlot(caps, 1, i);
+        matchStart = load<i32>(caps);
         matchEnd = i;
         return true;
       default: {
         const e = bn + (<usize>bnc << 3);
         store<i32>(e, pc);
-        store<i32>(e, start, 4);
+        store<usize>(e, caps, 4);
         bnc++;
       }
     }
@@ -814,20 +876,28 @@ function addBounded(pc0: i32, start: i32, i: i32): bool {
   return false;
 }
 
+@inline
+function pushState(sp: i32, pc: i32, caps: usize): void {
+  const se = stack + (<usize>sp << 3);
+  store<i32>(se, pc);
+  store<usize>(se, caps, 4);
+}
+
 // Leftmost-first match at or after byte offset `from` of the compiled program.
 function searchFrom(from: i32): bool {
   matchStart = -1;
   matchEnd = -1;
+  matchCaps = 0;
   memory.fill(marks, 0, <usize>plen << 2);
   gen_ = 1;
   bnc = 0;
-  let found = addBounded(0, from, from);
+  let found = addBounded(0, newCaps(from), from);
   let t = bl;
   bl = bn;
   bn = t;
   blc = bnc;
   let i = from;
-  while (i < tn && blc > 0 || (i < tn && !found)) {
+  while (i < tn && (blc > 0 || !found)) {
     const c = decodeAt(tp, tn, i);
     const step = cpLen;
     gen_++;
@@ -841,13 +911,13 @@ function searchFrom(from: i32): bool {
       if (op == OP_CHAR) ok = load<i32>(at, 4) == c;
       else if (op == OP_ANY) ok = c != 10 || load<i32>(at, 4) != 0;
       else if (op == OP_CLASS) ok = classHas(at, c);
-      if (ok && addBounded(pc + 1, load<i32>(e, 4), i + step)) {
+      if (ok && addBounded(pc + 1, load<usize>(e, 4), i + step)) {
         found = true;
         break; // lower-priority threads lose to this match
       }
     }
     i += step;
-    if (!found) found = addBounded(0, i, i);
+    if (!found) found = addBounded(0, newCaps(i), i);
     t = bl;
     bl = bn;
     bn = t;
@@ -859,10 +929,11 @@ function searchFrom(from: i32): bool {
 function prepareSearch(text: usize, textLen: i32): void {
   tp = text;
   tn = textLen;
+  ncaps = 2 * (ngroups + 1);
   bl = alloc(<usize>plen << 3);
   bn = alloc(<usize>plen << 3);
   marks = alloc(<usize>plen << 2);
-  stack = alloc(<usize>(plen * 2 + 2) << 2);
+  stack = alloc(<usize>(plen * 2 + 2) << 3);
 }
 
 // Compile a pattern for repeated searches over one text; false when unsupported.
@@ -881,6 +952,9 @@ export function regexSearch(from: i32): bool {
 
 function resetParser(p: usize, n: i32): void {
   groupDepth = 0;
+  ngroups = 0;
+  gcap = 0;
+  gnames = 0;
   genDepth = 0;
   src = p;
   srcLen = n;
