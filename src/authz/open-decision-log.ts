@@ -50,22 +50,21 @@ export async function openDecisionLog(target: DecisionLogTarget, serviceLogger: 
       return {
         logger: createLogger('info', stream),
         async close() {
-          if (!failed) {
-            try {
-              stream.flushSync();
-            } catch {
-              failed = true;
-            }
+          // Asynchronous flushes only: a synchronous one would overtake a write still in flight
+          // and put lines out of order.
+          if (target.kind === 'stderr') {
+            if (!failed) await new Promise<void>((resolve) => { stream.flush(() => { resolve(); }); });
+            return;
           }
-          if (target.kind === 'stderr') return;
           // A stream that failed never finishes its pending write: release it rather than wait.
           if (failed) {
             stream.destroy();
             return;
           }
-          const closed = once(stream, 'close');
+          const closed = Promise.race([once(stream, 'close'), once(stream, 'error')]);
           stream.end();
-          await closed;
+          await closed.catch(() => {});
+          if (failed) stream.destroy();
         },
       };
     }

@@ -172,6 +172,15 @@ describe('integration: the decision log', function () {
     await handle.close();
   });
 
+  it('keeps lines in decision order through shutdown, with writes still in flight', async () => {
+    const file = join(dir, 'ordered.log');
+    const handle = await openDecisionLog({ kind: 'file', path: file }, createLogger('silent'));
+    for (let i = 0; i < 2000; i += 1) handle.logger?.info({ msg: 'decision', seq: i });
+    await handle.close();
+    const seqs = lines(await readFile(file, 'utf8')).map((e) => e['seq']);
+    assert.deepEqual(seqs, Array.from({ length: 2000 }, (_, i) => i));
+  });
+
   it('appends to an existing file across restarts', async () => {
     const file = join(dir, 'appended.log');
     for (let run = 0; run < 2; run += 1) {
