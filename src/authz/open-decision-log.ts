@@ -12,16 +12,22 @@ export interface DecisionLogHandle {
   readonly logger: Logger | null;
   /** Flushes buffered lines and closes a stream this handle opened; the service logger is left alone. */
   close(): Promise<void>;
+  /**
+   * Reopens a file destination by its path (after logrotate moved it away); resolves once new
+   * lines go to the new file. Lines written meanwhile are kept, in order.
+   */
+  reopen(): Promise<void>;
 }
 
 const NOTHING_TO_CLOSE = async (): Promise<void> => {};
+const NOTHING_TO_REOPEN = async (): Promise<void> => {};
 
 export async function openDecisionLog(target: DecisionLogTarget, serviceLogger: Logger): Promise<DecisionLogHandle> {
   switch (target.kind) {
     case 'stdout':
-      return { logger: serviceLogger, close: NOTHING_TO_CLOSE };
+      return { logger: serviceLogger, close: NOTHING_TO_CLOSE, reopen: NOTHING_TO_REOPEN };
     case 'off':
-      return { logger: null, close: NOTHING_TO_CLOSE };
+      return { logger: null, close: NOTHING_TO_CLOSE, reopen: NOTHING_TO_REOPEN };
     case 'stderr':
     case 'file': {
       // Asynchronous writes: a decision must not wait for the disk. Lines are flushed on close.
@@ -40,6 +46,7 @@ export async function openDecisionLog(target: DecisionLogTarget, serviceLogger: 
       // every request depends on: say so on the service log, at most once a minute, and keep deciding.
       let lastReported = Number.NEGATIVE_INFINITY;
       let failed = false;
+      let ended = false;
       stream.on('error', (err: unknown) => {
         failed = true;
         const now = Date.now();
@@ -50,6 +57,7 @@ export async function openDecisionLog(target: DecisionLogTarget, serviceLogger: 
       return {
         logger: createLogger('info', stream),
         async close() {
+          ended = true;
           // Asynchronous flushes only: a synchronous one would overtake a write still in flight
           // and put lines out of order.
           if (target.kind === 'stderr') {
@@ -65,6 +73,18 @@ export async function openDecisionLog(target: DecisionLogTarget, serviceLogger: 
           stream.end();
           await closed.catch(() => {});
           if (failed) stream.destroy();
+        },
+        async reopen() {
+          if (target.kind === 'stderr' || ended) return;
+          // A path that cannot be opened now is reported by the error handler; lines keep going to
+          // the old file descriptor.
+          const ready = Promise.race([once(stream, 'ready'), once(stream, 'error')]);
+          try {
+            stream.reopen();
+          } catch {
+            return;
+          }
+          await ready.catch(() => {});
         },
       };
     }

@@ -43,6 +43,8 @@ export interface AuthzService {
   readiness(): Record<string, unknown>;
   /** Re-reads policy.source and the static data (SIGHUP); counted, and refused when broken. */
   reloadPolicy(): Promise<boolean>;
+  /** Reopens a decision log file by its path (SIGHUP, after logrotate moved it). */
+  reopenDecisionLog(): Promise<void>;
   /** Stops background work (JWKS refresh, member watching); listeners are stopped by their owners. */
   stop(): Promise<void>;
 }
@@ -118,6 +120,7 @@ export async function createAuthzService(
           : { kind: status.kind, location: status.location, revision: status.revision, bindings: status.bindings, last_outcome: status.lastOutcome, last_error: status.lastError },
       };
     },
+    reopenDecisionLog: () => decisionLog.reopen(),
     async reloadPolicy() {
       const ok = await policy.reloadPolicy();
       metrics.recordPolicyReload(ok);
@@ -238,8 +241,12 @@ export async function runServe(args: readonly string[], io: CliIo): Promise<numb
     io.stderr(`nmp-authz: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT_FAILURE;
   }
-  // SIGHUP re-reads policy.source and the static data; a broken version is refused and logged.
-  const onHangup = (): void => { void running.service.reloadPolicy(); };
+  // SIGHUP re-reads policy.source and the static data (a broken version is refused and logged), and
+  // reopens a decision log file, so logrotate can move it away without copytruncate.
+  const onHangup = (): void => {
+    void running.service.reopenDecisionLog();
+    void running.service.reloadPolicy();
+  };
   process.on('SIGHUP', onHangup);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {

@@ -1,7 +1,7 @@
 // logging.decision_log: one JSON line per check, to the service log, a file, or nowhere; never a
 // token or cookie.
 import { strict as assert } from 'node:assert';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -179,6 +179,20 @@ describe('integration: the decision log', function () {
     await handle.close();
     const seqs = lines(await readFile(file, 'utf8')).map((e) => e['seq']);
     assert.deepEqual(seqs, Array.from({ length: 2000 }, (_, i) => i));
+  });
+
+  it('reopens the file by its path, so a rotated file gets no new lines', async () => {
+    const file = join(dir, 'rotated.log');
+    const handle = await openDecisionLog({ kind: 'file', path: file }, createLogger('silent'));
+    handle.logger?.info({ msg: 'decision', seq: 1 });
+    await rename(file, `${file}.1`);
+    const reopened = handle.reopen();
+    handle.logger?.info({ msg: 'decision', seq: 2 });
+    await reopened;
+    handle.logger?.info({ msg: 'decision', seq: 3 });
+    await handle.close();
+    assert.deepEqual(lines(await readFile(`${file}.1`, 'utf8')).map((e) => e['seq']), [1]);
+    assert.deepEqual(lines(await readFile(file, 'utf8')).map((e) => e['seq']), [2, 3]);
   });
 
   it('appends to an existing file across restarts', async () => {
