@@ -12,3 +12,4 @@ export * from "./builtins-time";
 export * from "./builtins-more";
 export * from "./builtins-json-paths";
 export * from "./builtins-net";
+export * from "./builtins-crypto";
