@@ -15,11 +15,11 @@ const policy = (version: string): string => `package authz
 
 import rego.v1
 
-default roles := ""
+default caller_roles := ""
 
-roles := concat(",", data.authz.principals[input.principal_email].workspaces.team)
+caller_roles := concat(",", data.authz.principals[input.principal_email].workspaces.team)
 
-allow := {"allowed": true, "reason": sprintf("%s:%d", ["${version}", count(data.authz.principals)]), "headers": {"x-roles": roles}, "endpoint": null, "workspace": null, "roles": []}
+allow := {"allowed": true, "reason": sprintf("%s:%d", ["${version}", count(data.authz.principals)]), "headers": {"x-roles": caller_roles, "x-role-count": format_int(count(data.authz.roles), 10)}, "endpoint": null, "workspace": null, "roles": []}
 `;
 
 const LARGE = 5000;
@@ -104,6 +104,20 @@ describe('policy: large member data assembled and serialised off the main thread
     await writeFile(join(dir, 'rego', 'authz.rego'), policy('v2'));
     assert.equal(await runtime.reloadPolicy(), true);
     assert.equal(decide('user42@example.com'), `v2:${LARGE + 1}|Viewer`);
+  });
+
+  it('reassembles large data with the new static data when a reload changes the data files', async () => {
+    runtime.applyMembers(members(LARGE));
+    await runtime.settled();
+    await writeFile(join(dir, 'roles.yaml'), 'roles:\n  Viewer: {permissions: [read, list]}\n  Editor: {permissions: [write], includes: [Viewer]}\n  WorkspaceCreator: {permissions: [create]}\n  Auditor: {permissions: [audit]}\n');
+    await writeFile(join(dir, 'rego', 'authz.rego'), policy('v2'));
+    assert.equal(await runtime.reloadPolicy(), true);
+    assert.ok(runtime.knownRoles.has('Auditor'));
+    assert.equal(decide('user42@example.com'), `v2:${LARGE + 1}|Viewer`);
+    const outcome = runtime.engine.evaluate({
+      principal_id: 'x', principal_email: 'x@example.com', principal_groups: [], scopes: [], token_kind: 'header', claims: {}, method: 'get', path: '/', query: {}, host: 'h', headers: {},
+    });
+    assert.equal(outcome.kind === 'decided' ? outcome.result.headers['x-role-count'] : outcome.code, '4');
   });
 
   it('prepares data as JSON bytes the SDK takes as an exact ArrayBuffer', () => {
