@@ -200,6 +200,45 @@ allow := {"allowed": true, "reason": "ok", "headers": {"x-policy-version": "${ve
       assert.equal(await status(), '200');
     });
 
+    it('answers 10 000 concurrent checks with 403 or 200 across an update large enough to be assembled in a worker', async () => {
+      // 30 000 bindings: above the size at which assembly and serialisation leave the main thread.
+      const large = (extra: string): string => JSON.stringify({
+        workspaces: {
+          research: { members: [...Array.from({ length: 30_000 }, (_, i) => ({ principal: `user${i}@example.com`, roles: ['Viewer'] })), ...(extra === '' ? [] : [{ principal: extra, roles: ['Viewer'] }])] },
+        },
+      });
+      await writeFile(join(dir, 'large.json'), large(''));
+      const second = await serve({ members: { file: 'large.json' } });
+      try {
+        const check = async (): Promise<string> => {
+          const res = await second.client.check({ path: PATH, headers: { authorization: bearer } });
+          return at(res, 'http_response') === 'ok_response' ? '200' : String(at(res, 'denied_response', 'status', 'code'));
+        };
+        assert.equal(await check(), '403');
+        let written = false;
+        let sawNew = false;
+        const answers = await hammer(TOTAL_CHECKS, IN_FLIGHT, async () => {
+          const s = await check();
+          if (s === '200') sawNew = true;
+          return s;
+        }, {
+          onDone: (done) => {
+            if (done === 1000 && !written) {
+              written = true;
+              void writeFile(join(dir, 'large.json'), large('alice@example.com'));
+            }
+          },
+          until: () => sawNew,
+          deadlineMs: 60_000,
+        });
+        assert.deepEqual([...answers.keys()].sort(), ['200', '403'], JSON.stringify([...answers]));
+        assert.equal(await check(), '200');
+      } finally {
+        second.client.close();
+        await second.server.stop();
+      }
+    });
+
     it('keeps the last good members when the file turns invalid', async () => {
       await writeFile(join(dir, 'members.yaml'), 'workspaces:\n  research:\n    members:\n      - {principal: alice@example.com, roles: [NoSuchRole]}\n');
       await eventually(() => server.service.members?.status().lastOutcome === 'rejected', 10_000);
