@@ -13,3 +13,4 @@ export * from "./builtins-more";
 export * from "./builtins-json-paths";
 export * from "./builtins-net";
 export * from "./builtins-crypto";
+export * from "./builtins-semver";
