@@ -73,18 +73,18 @@ export async function createAuthzService(
       opts.onKeyEvent?.(event);
     },
   });
-  const policy = await PolicyRuntime.create(config, opts.logger);
+  // Data outcomes are counted when known: a large update is applied after a worker assembles it.
+  const policy = await PolicyRuntime.create(config, opts.logger, { onDataOutcome: (ok) => { metrics.recordDataReload(ok); } });
   metrics.recordPolicyReload(true);
   // Before anything starts watching: an unwritable decision log fails the start with nothing to undo.
   const decisionLog = await openDecisionLog(config.logging.decisionLog, opts.logger);
   const members = createMembersSource(config, policy.knownRoles);
   if (members === null) {
     if (!policy.applyMembers(EMPTY_MEMBERS)) throw new Error('policy data could not be assembled');
-    metrics.recordDataReload(true);
   } else {
     // Until a first good members version arrives the engine has no data: not ready, 503 (fail closed).
     await members.start(
-      (doc) => { metrics.recordDataReload(policy.applyMembers(doc)); },
+      (doc) => { policy.applyMembers(doc); },
       (err) => {
         metrics.recordDataReload(false);
         opts.logger.error({ code: err instanceof MembersError ? err.code : 'members_error', detail: err.message }, 'members update refused; the last good version keeps serving');

@@ -16,6 +16,11 @@ export interface PolicyRuntimeOptions {
    * thread; smaller ones are assembled in place (a few ms, less than a worker's start-up).
    */
   readonly offThreadBindings?: number;
+  /**
+   * Every member update's outcome once it is known: at once for a small one, after the worker and
+   * the swap for a large one. A queued update replaced by a newer one before it started has none.
+   */
+  readonly onDataOutcome?: (ok: boolean) => void;
 }
 
 const DEFAULT_OFF_THREAD_BINDINGS = 20_000;
@@ -38,8 +43,12 @@ export class PolicyRuntime {
     private staticData: StaticData,
     private readonly config: Config,
     private readonly logger: Logger,
-    private readonly offThreadBindings: number,
+    private readonly options: PolicyRuntimeOptions,
   ) {}
+
+  private get offThreadBindings(): number {
+    return this.options.offThreadBindings ?? DEFAULT_OFF_THREAD_BINDINGS;
+  }
 
   /** Loads (or compiles) the policy and the static data files; members arrive through applyMembers. */
   static async create(config: Config, logger: Logger, options: PolicyRuntimeOptions = {}): Promise<PolicyRuntime> {
@@ -48,7 +57,7 @@ export class PolicyRuntime {
     await engine.loadWasm(source.wasm);
     const staticData = await loadStaticData(config.policy.data);
     logger.info({ source: config.policy.source, kind: source.kind, data_files: config.policy.data.length }, 'policy loaded');
-    return new PolicyRuntime(engine, staticData, config, logger, options.offThreadBindings ?? DEFAULT_OFF_THREAD_BINDINGS);
+    return new PolicyRuntime(engine, staticData, config, logger, options);
   }
 
   /** Resolves once every reload and member update handed over so far has been applied or refused. */
@@ -160,9 +169,11 @@ export class PolicyRuntime {
       this.engine.setData(prepared);
       this.members = members;
       this.dataReloads.ok += 1;
+      this.options.onDataOutcome?.(true);
       this.logger.info({ revision: this.engine.revision, bindings: countBindings(members), ms: Date.now() - started }, 'policy data applied');
     } catch (err: unknown) {
       this.dataReloads.failed += 1;
+      this.options.onDataOutcome?.(false);
       const code = err instanceof DataDocumentError ? err.code : err instanceof Error && 'code' in err ? String(err.code) : 'data_load_failed';
       this.logger.error({ code, detail: err instanceof Error ? err.message : String(err) }, 'policy data refused; the previous data keeps serving');
     }
@@ -174,10 +185,12 @@ export class PolicyRuntime {
       this.engine.setData(data);
       this.members = members;
       this.dataReloads.ok += 1;
+      this.options.onDataOutcome?.(true);
       this.logger.info({ revision: this.engine.revision }, 'policy data applied');
       return true;
     } catch (err: unknown) {
       this.dataReloads.failed += 1;
+      this.options.onDataOutcome?.(false);
       this.logger.error({ err }, 'policy data refused; the previous data keeps serving');
       return false;
     }

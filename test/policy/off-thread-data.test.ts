@@ -32,6 +32,7 @@ describe('policy: large member data assembled and serialised off the main thread
   let dir = '';
   let runtime: PolicyRuntime;
   let lines: Record<string, unknown>[] = [];
+  let outcomes: boolean[] = [];
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'nmp-sliced-'));
@@ -47,7 +48,8 @@ describe('policy: large member data assembled and serialised off the main thread
         done();
       },
     });
-    runtime = await PolicyRuntime.create(result.config, createLogger('info', sink), { offThreadBindings: 1000 });
+    outcomes = [];
+    runtime = await PolicyRuntime.create(result.config, createLogger('info', sink), { offThreadBindings: 1000, onDataOutcome: (ok) => { outcomes.push(ok); } });
     assert.equal(runtime.applyMembers(EMPTY_MEMBERS), true);
   });
   afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
@@ -104,6 +106,17 @@ describe('policy: large member data assembled and serialised off the main thread
     await writeFile(join(dir, 'rego', 'authz.rego'), policy('v2'));
     assert.equal(await runtime.reloadPolicy(), true);
     assert.equal(decide('user42@example.com'), `v2:${LARGE + 1}|Viewer`);
+  });
+
+  it('reports each update\'s outcome when it is known, not when it is handed over', async () => {
+    assert.deepEqual(outcomes, [true]);
+    runtime.applyMembers(members(LARGE));
+    assert.deepEqual(outcomes, [true]);
+    await runtime.settled();
+    assert.deepEqual(outcomes, [true, true]);
+    runtime.applyMembers(members(LARGE, 'NoSuchRole'));
+    await runtime.settled();
+    assert.deepEqual(outcomes, [true, true, false]);
   });
 
   it('reassembles large data with the new static data when a reload changes the data files', async () => {
