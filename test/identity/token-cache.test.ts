@@ -17,6 +17,24 @@ describe('identity: verified-token cache', () => {
     assert.equal(cache.get('c', 0, 1)?.principalId, 'c');
   });
 
+  it('never holds more entries than its bound, whatever the bound', () => {
+    for (const max of [1, 2, 3, 7, 10]) {
+      const cache = new TokenCache(max);
+      for (let i = 0; i < 50; i += 1) cache.set(`t${i}`, identity(`${i}`), 10_000, 1);
+      assert.ok(cache.size <= max, `size ${cache.size} over ${max}`);
+      assert.equal(cache.get('t49', 0, 1)?.principalId, '49');
+    }
+  });
+
+  it('keeps a token in use while one-off tokens stream past', () => {
+    const cache = new TokenCache(4);
+    cache.set('hot', identity('hot'), 10_000, 1);
+    for (let i = 0; i < 20; i += 1) {
+      cache.set(`once-${i}`, identity(`${i}`), 10_000, 1);
+      assert.equal(cache.get('hot', 0, 1)?.principalId, 'hot');
+    }
+  });
+
   it('forgets an entry at its exp', () => {
     const cache = new TokenCache(10);
     cache.set('a', identity('a'), 5_000, 1);
