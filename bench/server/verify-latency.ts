@@ -27,7 +27,9 @@ issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
 const algorithms = ['RS256', 'PS256', 'ES256'] as const;
 const result = buildConfig({ auth: { enabled: true, oidc: { enabled: true, issuer, client_id: 'platform', algorithms: [...algorithms] } } }, { baseDir: '/' });
 if (!result.ok) throw new Error('config');
-const stage = createIdentityStage(result.config.auth, { clock: Date.now });
+// A cache far smaller than the token stream: most samples then pay for eviction, as a long-running
+// server with a full cache does.
+const stage = createIdentityStage(result.config.auth, { clock: Date.now, cacheSize: Math.max(2, count >> 3) });
 await stage.keyStore?.refresh();
 const joseKeys = createLocalJWKSet({ keys });
 const now = Math.floor(Date.now() / 1000);
