@@ -13,7 +13,9 @@ function startWorker(name: string, job: unknown): Worker {
   const js = new URL(`./${name}.js`, import.meta.url);
   if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: job });
   const ts = new URL(`./${name}.ts`, import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); });`;
+  // Resolved here: an eval'd worker would resolve a bare specifier from the current directory.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); });`;
   return new Worker(bootstrap, { eval: true, workerData: job });
 }
 
