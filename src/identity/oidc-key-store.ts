@@ -185,16 +185,24 @@ export class OidcKeyStore {
   }
 
   /**
-   * Called when a token names a key we do not hold: refetch, unless one happened within the
-   * rate-limit window — otherwise a stream of forged kids would make us hammer the IdP.
-   * Returns true when a refetch ran and changed the keys.
+   * Called when a token names a key the caller did not find in key set `seenGeneration`: refetch,
+   * unless one happened within the rate-limit window — otherwise a stream of forged kids would
+   * make us hammer the IdP. A fetch already under way is joined rather than refused, so requests
+   * arriving together after a key rotation all see the new key, not just the first.
+   * Returns true when the key set is newer than the one the caller looked at.
    */
-  async refetchForUnknownKey(): Promise<boolean> {
+  async refetchForUnknownKey(seenGeneration: number): Promise<boolean> {
+    const pending = this.inFlight;
+    if (pending !== null) {
+      await pending;
+      return this.generation !== seenGeneration;
+    }
     const now = this.opts.clock();
-    if (now - this.lastUnknownKidFetch < (this.opts.unknownKidRefetchIntervalMs ?? 30_000)) return false;
+    if (now - this.lastUnknownKidFetch < (this.opts.unknownKidRefetchIntervalMs ?? 30_000)) {
+      return this.generation !== seenGeneration;
+    }
     this.lastUnknownKidFetch = now;
-    const before = this.generation;
     await this.refresh();
-    return this.generation !== before;
+    return this.generation !== seenGeneration;
   }
 }

@@ -82,7 +82,7 @@ export class TokenVerifier {
 
     let checked = this.checkSigned(jws, keys, keyId, alg, now);
     if (!checked.ok && checked.error.code === 'unknown_signing_key') {
-      if (!(await oidc.keyStore.refetchForUnknownKey())) return checked;
+      if (!(await oidc.keyStore.refetchForUnknownKey(keyGeneration))) return checked;
       const refreshed = oidc.keyStore.current();
       if (refreshed === null) return checked;
       keyGeneration = oidc.keyStore.generation;

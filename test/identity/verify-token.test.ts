@@ -361,6 +361,26 @@ describe('identity: token verification against a loopback JWKS', () => {
       assert.equal(idp.jwksRequests, before + 2);
     });
 
+    it('lets every request arriving during an unknown-kid refetch see the new key, with one fetch', async () => {
+      const s = await stage();
+      const before = idp.jwksRequests;
+      idp.keys = [key1, key2];
+      let release = (): void => {};
+      idp.gate = new Promise<void>((resolve) => { release = resolve; });
+      try {
+        const arrived = idp.nextJwksRequest();
+        const first = s.verifier.verify(await idp.sign({ sub: 'a', aud: 'platform' }, { key: key2 }));
+        await arrived;
+        const second = s.verifier.verify(await idp.sign({ sub: 'b', aud: 'platform' }, { key: key2 }));
+        release();
+        assert.deepEqual([code(await first), code(await second)], ['ok', 'ok']);
+      } finally {
+        release();
+        idp.gate = null;
+      }
+      assert.equal(idp.jwksRequests, before + 1);
+    });
+
     it('refuses a removed key after a refresh, even for a token it verified and cached before', async () => {
       idp.keys = [key1, key2];
       const s = await stage();
