@@ -14,9 +14,18 @@ function startWorker(name: string, job: unknown): Worker {
   if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: job });
   const ts = new URL(`./${name}.ts`, import.meta.url).href;
   // Resolved here: an eval'd worker would resolve a bare specifier from the current directory.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); });`;
+  const api = tsxApiUrl();
+  const bootstrap = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(ts)}); });`;
   return new Worker(bootstrap, { eval: true, workerData: job });
+}
+
+/**
+ * Under tsx's CommonJS transform (mocha) `import.meta.resolve` is missing; the bare specifier then
+ * resolves from the current directory, which for the test runner is the package root.
+ */
+function tsxApiUrl(): string {
+  const meta: { resolve?: (specifier: string) => string } = import.meta;
+  return typeof meta.resolve === 'function' ? meta.resolve('tsx/esm/api') : 'tsx/esm/api';
 }
 
 /** Rejects with an Error when the worker fails or exits without replying. */
