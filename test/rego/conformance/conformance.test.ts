@@ -1,6 +1,7 @@
-// Conformance suite: every case in cases/*.yaml is compiled by the in-process compiler
-// (`compileWasm`: parser → checks → planner → Wasm backend) and run with the real
-// @open-policy-agent/opa-wasm SDK.
+// Conformance suite: every case in cases/*.yaml is compiled by the CLI (`nmp-authz build -t wasm`,
+// run in-process: parser → checks → planner → Wasm backend → bundle), and the bundle's
+// /policy.wasm is run with the real @open-policy-agent/opa-wasm SDK. Rejections are read back
+// from the CLI's `file:line:col: message (code)` lines.
 // Expectations are what OPA's own interpreter answers (see docs/rego.md and the case files).
 //
 // Cases listed in known-failures.yaml are expected to fail for the stated reason: they are run, and
@@ -8,14 +9,16 @@
 // from the list, so the list stays an honest count of the gaps.
 
 import { strict as assert } from 'node:assert';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { HOST_BUILTINS } from '../../../src/rego/host-builtins.js';
 import { parse as parseYaml } from 'yaml';
 import { CheckCodes } from '../../../src/rego/check/check-codes.js';
-import { compileWasm } from '../../../src/rego/compile-wasm.js';
+import { runBuild } from '../../../src/cli/build.js';
+import { readTarGz } from '../../../src/shared/tar.js';
 import { FrontEndCodes } from '../../../src/rego/diagnostics.js';
 import { loadCases, type ConformanceCase, type ExpectedDiagnostic } from './load-cases.js';
 
@@ -46,9 +49,43 @@ function loadKnownFailures(): Map<string, string> {
   return out;
 }
 
+type BuildOutcome = { readonly ok: true; readonly wasm: Uint8Array } | { readonly ok: false; readonly diagnostics: readonly Diag[] };
+
+const DIAGNOSTIC_LINE = /^.+:(\d+):(\d+): .* \(([a-z0-9_]+)\)$/;
+
+/** `nmp-authz build -t wasm -e <query> -o bundle.tar.gz .` over the case's modules in a fresh folder. */
+async function buildWithCli(c: ConformanceCase): Promise<BuildOutcome> {
+  const dir = mkdtempSync(join(tmpdir(), 'nmp-conformance-'));
+  try {
+    for (const m of c.modules) {
+      mkdirSync(dirname(join(dir, m.file)), { recursive: true });
+      writeFileSync(join(dir, m.file), m.source);
+    }
+    let stderr = '';
+    const code = await runBuild(['-t', 'wasm', '-e', c.query, '-o', 'bundle.tar.gz', '.'], {
+      env: {}, cwd: dir, stdout: () => {}, stderr: (text) => { stderr += text; },
+    });
+    if (code !== 0) {
+      const diagnostics = stderr.split('\n').flatMap((line) => {
+        const m = DIAGNOSTIC_LINE.exec(line);
+        return m === null ? [] : [{ line: Number(m[1]), col: Number(m[2]), code: m[3] ?? '' }];
+      });
+      assert.ok(diagnostics.length > 0, `build exited ${code} without a diagnostic: ${stderr}`);
+      return { ok: false, diagnostics };
+    }
+    const bundle = readTarGz(readFileSync(join(dir, 'bundle.tar.gz')));
+    assert.ok(bundle.ok, 'the bundle does not read back');
+    const wasm = bundle.ok ? bundle.entries.find((e) => e.path === 'policy.wasm') : undefined;
+    assert.ok(wasm, 'the bundle has no /policy.wasm');
+    return { ok: true, wasm: wasm.data };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Runs one case; resolves when it meets its expectation, throws an AssertionError otherwise. */
 async function runCase(c: ConformanceCase): Promise<void> {
-  const outcome = compileWasm({ modules: c.modules, entrypoints: [c.query] });
+  const outcome = await buildWithCli(c);
   const expect = c.expect;
   if (expect.kind === 'diagnostics') {
     assert.equal(outcome.ok, false, 'expected the compiler to reject the policy');
@@ -101,7 +138,7 @@ const CODES_WITHOUT_CASES: Readonly<Record<string, string>> = {
   parse_nesting_too_deep: 'needs 200 nested terms; covered by test/rego/parser/parser-robustness.test.ts',
   default_not_constant: 'the parser rejects a non-constant default first (parse_invalid_rule_head)',
   default_on_partial_rule: 'the parser rejects a default partial rule first (parse_invalid_rule_head)',
-  rule_data_conflict: 'needs base data at compile time; compileWasm takes modules only',
+  rule_data_conflict: 'needs base data at compile time; the cases give data at evaluation time',
   import_conflict: 'OPA accepts an import that shadows a rule, so there is no OPA-derived expectation',
 };
 
