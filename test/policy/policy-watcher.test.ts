@@ -115,6 +115,22 @@ describe('policy: watching policy.source and policy.data', () => {
     await eventually(() => reloads >= 1);
   });
 
+  it('watches a bundle or .wasm source by its content, through its directory', async () => {
+    await writeFile(join(dir, 'bundle.tar.gz'), Buffer.from([1, 2, 3]));
+    watcher = new PolicyWatcher({
+      source: join(dir, 'bundle.tar.gz'),
+      dataFiles: [],
+      reload: () => { reloads += 1; return Promise.resolve(true); },
+      debounceMs: 20,
+      recheckIntervalMs: 0,
+    });
+    await watcher.start();
+    await writeFile(join(dir, 'unrelated.txt'), 'x');
+    assert.equal(await watcher.check(), 'unchanged');
+    await writeFile(join(dir, 'bundle.tar.gz'), Buffer.from([1, 2, 3, 4]));
+    await eventually(() => reloads === 1);
+  });
+
   it('stops watching on stop(): later edits reload nothing', async () => {
     const w = await startWatcher();
     await w.stop();
