@@ -51,7 +51,8 @@ export class OpaWasmEngine implements PolicyEngine {
    * the bytes into wasm memory and the module parses them: serialising already happened elsewhere.
    */
   setData(data: object | PreparedData): void {
-    // The SDK copies the document into wasm memory; on failure the previous copy is untouched.
+    // The SDK reuses the old data's memory for the new copy, so a parse failure here would leave no
+    // valid data behind; only documents this process assembled and serialised (valid JSON) get here.
     this.policy?.setData(isPreparedData(data) ? preparedBuffer(data) : data);
     this.data = data;
     this.revision += 1;
