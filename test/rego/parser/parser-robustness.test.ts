@@ -4,18 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseModule } from '../../../src/rego/parser.js';
 import { loadCases } from '../conformance/load-cases.js';
-
-// A small deterministic PRNG so failures reproduce from the printed seed.
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from '../../support/seeded-random.js';
 
 const VOCAB = [
   'package', 'import', 'as', 'default', 'if', 'else', 'not', 'some', 'every', 'in', 'contains', 'with',

@@ -1,16 +1,6 @@
 import { strict as assert } from "node:assert";
 import { loadRuntime } from "./runtime-harness.js";
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from "../../support/seeded-random.js";
 
 const ATOMS = ["null", "true", "false", "0", "-1", "12.5e-3", "1E2", "0.000", "123456789012345678901", '""', '"a\\u00e9\\n"', '"\\ud83d\\ude00"', '"x y"'];
 const NOISE = ["", " ", ",", ":", "[", "]", "{", "}", '"', "\\", "-", ".", "e", "0", "01", "\u0001", "tru", "nul"];

@@ -1,17 +1,6 @@
 import { strict as assert } from "node:assert";
 import { loadRuntime } from "./runtime-harness.js";
-
-// Seeded generator so a failure reproduces.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from "../../support/seeded-random.js";
 
 const NUMBER_TEXTS = ["0", "1", "1.0", "-1", "2", "2.5", "10", "1e1", "0.1", "0.10", "-0.5", "100", "1e2", "9007199254740993", "3.14159"];
 const STRINGS = ["", "a", "b", "A", "ab", "é", "a b", "key-1", "key-10", "key-2", "\u00ff"];

@@ -1,16 +1,6 @@
 import { strict as assert } from "node:assert";
 import { loadRuntime } from "./runtime-harness.js";
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from "../../support/seeded-random.js";
 
 // Patterns from the syntax where RE2 and JavaScript agree on whether a text matches.
 function genPattern(r: () => number, depth: number): string {
