@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { readTarGz } from '../shared/tar.js';
 import { countBindings, type MembersDocument, MembersError, type MembersValidationOptions, parseMembersBundleData } from './members-document.js';
-import { type MembersOutcome, type MembersSource, type MembersSourceStatus, systemTimers, type Timers } from './members-source.js';
+import { type MembersOutcome, type MembersSource, type MembersSourceStatus, MembersStatusTracker, systemTimers, type Timers } from './members-source.js';
 
 export interface BundleMembersSourceOptions extends MembersValidationOptions {
   readonly url: string;
@@ -40,15 +40,7 @@ export class BundleMembersSource implements MembersSource {
   private polling: Promise<MembersOutcome> | undefined;
   private onUpdate: (doc: MembersDocument) => void = () => undefined;
   private onError: (err: Error) => void = () => undefined;
-  private current: Omit<MembersSourceStatus, 'kind' | 'location'> = {
-    revision: null,
-    loadedAt: null,
-    bindings: 0,
-    lastOutcome: 'pending',
-    lastAttemptAt: null,
-    lastError: null,
-    rejectedUpdates: 0,
-  };
+  private readonly tracker = new MembersStatusTracker();
 
   constructor(options: BundleMembersSourceOptions) {
     this.options = options;
@@ -75,7 +67,7 @@ export class BundleMembersSource implements MembersSource {
   }
 
   status(): MembersSourceStatus {
-    return { kind: 'bundle', location: this.options.url, ...this.current };
+    return this.tracker.snapshot('bundle', this.options.url);
   }
 
   /** One poll: fetch, validate, hand over. Concurrent calls share the poll in progress. */
@@ -109,8 +101,7 @@ export class BundleMembersSource implements MembersSource {
       if (response.status === 304) {
         await response.body?.cancel();
         // Same bundle as last time: whatever it was judged then still holds.
-        const outcome = this.current.lastOutcome === 'rejected' ? 'rejected' : 'unchanged';
-        this.current = { ...this.current, lastOutcome: outcome, lastAttemptAt: attemptAt };
+        const outcome = this.tracker.unchanged(attemptAt);
         return outcome;
       }
       if (response.status !== 200) {
@@ -120,7 +111,7 @@ export class BundleMembersSource implements MembersSource {
       etag = response.headers.get('etag') ?? undefined;
       body = await readBounded(response, this.maxBytes);
     } catch (error: unknown) {
-      if (this.stopped) return this.current.lastOutcome;
+      if (this.stopped) return this.tracker.lastOutcome;
       const detail = error instanceof BodyTooLargeError ? error.message : describeFetchError(error);
       const outcome = error instanceof BodyTooLargeError ? 'rejected' : 'unreachable';
       return this.fail(outcome, attemptAt, new MembersError(outcome === 'rejected' ? 'members_invalid' : 'members_fetch_failed', `${this.options.url}: ${detail}`));
@@ -133,8 +124,7 @@ export class BundleMembersSource implements MembersSource {
     if (hash === this.lastSeenHash) {
       // A server without ETags sent the same bytes again.
       this.lastSeenEtag = etag;
-      const outcome = this.current.lastOutcome === 'rejected' ? 'rejected' : 'unchanged';
-      this.current = { ...this.current, lastOutcome: outcome, lastAttemptAt: attemptAt };
+      const outcome = this.tracker.unchanged(attemptAt);
       return outcome;
     }
     this.lastSeenEtag = etag;
@@ -142,15 +132,7 @@ export class BundleMembersSource implements MembersSource {
 
     const parsed = this.parseBundle(body);
     if (!parsed.ok) return this.fail('rejected', attemptAt, parsed.error);
-    this.current = {
-      ...this.current,
-      revision: etag ?? `sha256:${hash.slice(0, 16)}`,
-      loadedAt: attemptAt,
-      bindings: countBindings(parsed.document),
-      lastOutcome: 'loaded',
-      lastAttemptAt: attemptAt,
-      lastError: null,
-    };
+    this.tracker.loaded(etag ?? `sha256:${hash.slice(0, 16)}`, attemptAt, countBindings(parsed.document));
     if (!this.stopped) {
       try {
         this.onUpdate(parsed.document);
@@ -182,13 +164,7 @@ export class BundleMembersSource implements MembersSource {
   }
 
   private fail(outcome: Extract<MembersOutcome, 'rejected' | 'unreachable'>, attemptAt: number, error: MembersError): MembersOutcome {
-    this.current = {
-      ...this.current,
-      lastOutcome: outcome,
-      lastAttemptAt: attemptAt,
-      lastError: error.message,
-      rejectedUpdates: this.current.rejectedUpdates + (outcome === 'rejected' ? 1 : 0),
-    };
+    this.tracker.failed(outcome, attemptAt, error.message);
     if (!this.stopped) this.onError(error);
     return outcome;
   }

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { countBindings, type MembersDocument, MembersError, type MembersValidationOptions, parseMembersText } from './members-document.js';
-import { type MembersOutcome, type MembersSource, type MembersSourceStatus, systemTimers, type Timers } from './members-source.js';
+import { type MembersOutcome, type MembersSource, type MembersSourceStatus, MembersStatusTracker, systemTimers, type Timers } from './members-source.js';
 
 export interface FileMembersSourceOptions extends MembersValidationOptions {
   readonly path: string;
@@ -39,15 +39,7 @@ export class FileMembersSource implements MembersSource {
   private reloading: Promise<void> = Promise.resolve();
   private onUpdate: (doc: MembersDocument) => void = () => undefined;
   private onError: (err: Error) => void = () => undefined;
-  private current: Omit<MembersSourceStatus, 'kind' | 'location'> = {
-    revision: null,
-    loadedAt: null,
-    bindings: 0,
-    lastOutcome: 'pending',
-    lastAttemptAt: null,
-    lastError: null,
-    rejectedUpdates: 0,
-  };
+  private readonly tracker = new MembersStatusTracker();
 
   constructor(options: FileMembersSourceOptions) {
     this.options = options;
@@ -88,7 +80,7 @@ export class FileMembersSource implements MembersSource {
   }
 
   status(): MembersSourceStatus {
-    return { kind: 'file', location: this.path, ...this.current };
+    return this.tracker.snapshot('file', this.path);
   }
 
   /** Reads the file now; the watcher calls it after a quiet period, tests may call it directly. */
@@ -133,15 +125,15 @@ export class FileMembersSource implements MembersSource {
       this.fail('unreachable', attemptAt, new MembersError('members_unreadable', `${this.path}: cannot be read: ${detail}`));
       return;
     }
-    if (text.trim() === '' && this.current.loadedAt !== null) {
+    if (text.trim() === '' && this.tracker.hasLoaded) {
       // A writer that truncates before writing shows an empty file for a moment; its next event
       // brings the content. Removing every binding is written `workspaces: {}`, not an empty file.
-      this.current = { ...this.current, lastAttemptAt: attemptAt };
+      this.tracker.attempted(attemptAt);
       return;
     }
     const hash = createHash('sha256').update(text).digest('hex');
     if (hash === this.lastSeenHash) {
-      this.current = { ...this.current, lastOutcome: this.current.lastOutcome === 'rejected' ? 'rejected' : 'unchanged', lastAttemptAt: attemptAt };
+      this.tracker.unchanged(attemptAt);
       return;
     }
     this.lastSeenHash = hash;
@@ -151,26 +143,12 @@ export class FileMembersSource implements MembersSource {
       this.fail('rejected', attemptAt, new MembersError('members_invalid', message, parsed.problems));
       return;
     }
-    this.current = {
-      ...this.current,
-      revision: `sha256:${hash.slice(0, 16)}`,
-      loadedAt: attemptAt,
-      bindings: countBindings(parsed.document),
-      lastOutcome: 'loaded',
-      lastAttemptAt: attemptAt,
-      lastError: null,
-    };
+    this.tracker.loaded(`sha256:${hash.slice(0, 16)}`, attemptAt, countBindings(parsed.document));
     if (!this.stopped) this.onUpdate(parsed.document);
   }
 
   private fail(outcome: Extract<MembersOutcome, 'rejected' | 'unreachable'>, attemptAt: number, error: MembersError): void {
-    this.current = {
-      ...this.current,
-      lastOutcome: outcome,
-      lastAttemptAt: attemptAt,
-      lastError: error.message,
-      rejectedUpdates: this.current.rejectedUpdates + (outcome === 'rejected' ? 1 : 0),
-    };
+    this.tracker.failed(outcome, attemptAt, error.message);
     if (!this.stopped) this.onError(error);
   }
 }

@@ -39,6 +39,60 @@ export interface MembersSource {
   status(): MembersSourceStatus;
 }
 
+/**
+ * The status fields both sources keep, and the transitions they share: a source says what an
+ * attempt did, and the counters and timestamps follow from it.
+ */
+export class MembersStatusTracker {
+  private state: Omit<MembersSourceStatus, 'kind' | 'location'> = {
+    revision: null,
+    loadedAt: null,
+    bindings: 0,
+    lastOutcome: 'pending',
+    lastAttemptAt: null,
+    lastError: null,
+    rejectedUpdates: 0,
+  };
+
+  snapshot(kind: MembersSourceStatus['kind'], location: string): MembersSourceStatus {
+    return { kind, location, ...this.state };
+  }
+
+  get lastOutcome(): MembersOutcome {
+    return this.state.lastOutcome;
+  }
+
+  get hasLoaded(): boolean {
+    return this.state.loadedAt !== null;
+  }
+
+  /** An attempt that changed nothing worth reporting (a momentarily empty file). */
+  attempted(attemptAt: number): void {
+    this.state = { ...this.state, lastAttemptAt: attemptAt };
+  }
+
+  /** The same content again: a rejected version stays reported as rejected until it changes. */
+  unchanged(attemptAt: number): MembersOutcome {
+    const lastOutcome = this.state.lastOutcome === 'rejected' ? 'rejected' : 'unchanged';
+    this.state = { ...this.state, lastOutcome, lastAttemptAt: attemptAt };
+    return lastOutcome;
+  }
+
+  loaded(revision: string, attemptAt: number, bindings: number): void {
+    this.state = { ...this.state, revision, loadedAt: attemptAt, bindings, lastOutcome: 'loaded', lastAttemptAt: attemptAt, lastError: null };
+  }
+
+  failed(outcome: Extract<MembersOutcome, 'rejected' | 'unreachable'>, attemptAt: number, message: string): void {
+    this.state = {
+      ...this.state,
+      lastOutcome: outcome,
+      lastAttemptAt: attemptAt,
+      lastError: message,
+      rejectedUpdates: this.state.rejectedUpdates + (outcome === 'rejected' ? 1 : 0),
+    };
+  }
+}
+
 /** Timer functions, injectable so tests drive polling without waiting. */
 export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
