@@ -6,6 +6,9 @@ import { assertNever } from '../shared/assert-never.js';
 
 const OVERWRITE_IF_EXISTS_OR_ADD = 2;
 export const DECISION_ID_HEADER = 'x-nmp-decision-id';
+/** The fail-closed answer when the pipeline itself fails: a bug, not a decision. */
+export const INTERNAL_ERROR_REASON = 'internal_error';
+export const INTERNAL_ERROR_BODY = '{"detail":"Authorization failed."}';
 
 interface HeaderValueOption {
   readonly header: { readonly key: string; readonly value: string };
@@ -78,4 +81,11 @@ export function buildCheckResponse(decision: Decision): Record<string, unknown> 
     default:
       return assertNever(verdict);
   }
+}
+
+export function buildInternalErrorResponse(): Record<string, unknown> {
+  return {
+    status: { code: VERDICT_STATUS.unavailable.grpcCode, message: INTERNAL_ERROR_REASON },
+    denied_response: { status: { code: VERDICT_STATUS.unavailable.httpStatus }, headers: [], body: INTERNAL_ERROR_BODY },
+  };
 }

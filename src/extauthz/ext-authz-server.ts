@@ -9,17 +9,25 @@ import {
   type sendUnaryData,
   type ServerUnaryCall,
   type ServerWritableStream,
+  type ServiceDefinition,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { DecisionPipeline } from '../authz/decision-pipeline.js';
 import { isRecord } from '../shared/is-record.js';
-import { buildCheckResponse } from './build-check-response.js';
+import { encodeCheckResponse, type CheckReply } from './encode-check-response.js';
 import { loadExtAuthzProtos } from './load-protos.js';
 import { readCheckRequest } from './read-check-request.js';
 
 const SERVING = 1;
 const NOT_SERVING = 2;
 const HEALTH_SERVICES = new Set(['', 'envoy.service.auth.v3.Authorization']);
+
+/** proto-loader still decodes requests; responses are written by the hand encoder (see its file). */
+function withCheckResponseEncoder(service: ServiceDefinition): ServiceDefinition {
+  const check = service['Check'];
+  if (check === undefined) throw new Error('the Authorization service has no Check method');
+  return { ...service, Check: { ...check, responseSerialize: encodeCheckResponse } };
+}
 
 export interface ExtAuthzServerOptions {
   readonly pipeline: DecisionPipeline;
@@ -39,7 +47,7 @@ export class ExtAuthzServer {
     });
     this.healthEvents.setMaxListeners(0);
     const protos = loadExtAuthzProtos();
-    this.server.addService(protos.authorization, { Check: this.check });
+    this.server.addService(withCheckResponseEncoder(protos.authorization), { Check: this.check });
     this.server.addService(protos.health, { Check: this.healthCheck, Watch: this.healthWatch });
   }
 
@@ -79,21 +87,18 @@ export class ExtAuthzServer {
     });
   }
 
-  private readonly check = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
+  private readonly check = (call: ServerUnaryCall<unknown, CheckReply>, callback: sendUnaryData<CheckReply>): void => {
     const attributes = readCheckRequest(call.request);
     if (attributes === null) {
       callback({ code: GrpcStatus.INVALID_ARGUMENT, details: 'CheckRequest without attributes.request.http' });
       return;
     }
     this.opts.pipeline.decide(attributes.request).then(
-      (decision) => { callback(null, buildCheckResponse(decision)); },
+      (decision) => { callback(null, { kind: 'decision', decision }); },
       (err: unknown) => {
         // A bug, not a decision: still answer with a fail-closed 503 rather than a transport error.
         this.opts.logger.error({ err }, 'check failed');
-        callback(null, {
-          status: { code: GrpcStatus.UNAVAILABLE, message: 'internal_error' },
-          denied_response: { status: { code: 503 }, headers: [], body: '{"detail":"Authorization failed."}' },
-        });
+        callback(null, { kind: 'internal_error' });
       },
     );
   };
