@@ -88,9 +88,20 @@ export class DecisionPipeline {
     this.decisionLog = opts.decisionLog === undefined ? opts.logger : opts.decisionLog;
   }
 
-  async decide(request: AuthzRequest): Promise<Decision> {
+  decide(request: AuthzRequest): Promise<Decision> {
     const started = performance.now();
-    const decision = await this.run(this.newId(), request);
+    let running: Promise<Decision>;
+    try {
+      running = this.run(this.newId(), request);
+    } catch (err) {
+      // As the async form did: a throwing decision id source rejects rather than throws.
+      return Promise.reject(err);
+    }
+    // One continuation rather than an async wrapper around run(): a promise and a hop fewer per check.
+    return running.then((decision) => this.record(decision, request, started));
+  }
+
+  private record(decision: Decision, request: AuthzRequest, started: number): Decision {
     const elapsedMs = performance.now() - started;
     const { verdict } = decision;
     this.opts.metrics?.recordCheck(verdict.kind === 'allow', VERDICT_STATUS[verdict.kind].httpStatus, verdict.reason, elapsedMs / 1000);
