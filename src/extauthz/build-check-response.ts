@@ -1,4 +1,5 @@
-// A Decision → the CheckResponse message of §5 (plain objects in proto-loader's keepCase shape).
+// A Decision → the CheckResponse message of §5 as a plain object (proto-loader keepCase shape): the
+// reference that encode-check-response.ts, which the server uses, must encode identically.
 import type { Decision } from '../authz/decision-pipeline.js';
 import { VERDICT_STATUS, WWW_AUTHENTICATE, WWW_AUTHENTICATE_INVALID_TOKEN, denyBody } from '../authz/verdict.js';
 import type { IdentityHeader } from '../identity/identity.js';
