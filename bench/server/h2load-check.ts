@@ -2,7 +2,8 @@
 // missing): the running server with the shipped policies and a loopback JWKS, driven with three fixed
 // request bodies — allowed (RS256 token, cached after its first check), denied (403, no role), and a
 // bad token (401) — and, in the same run, a trivial grpc-js Check handler on the same protos as the
-// ceiling of this machine. Two load shapes: throughput at -c4 -m25, latency at -c1 -m1.
+// ceiling of this machine. Two load shapes: throughput at -c4 -m25, latency at -c1 -m1, each timed
+// after the same warm-up of both servers.
 // Targets (docs/operations.md): allow throughput ≥ 60% of the ceiling's; allow mean latency at -c1 -m1
 // ≤ 2× the ceiling's.
 // Run: npm run bench:grpc   (or: node --import tsx bench/server/h2load-check.ts [requests] [log: on|off])
@@ -125,6 +126,11 @@ client.close();
 
 process.stdout.write(`gRPC Check with h2load, decision log ${log}\n`);
 process.stdout.write('shape                 body               req/s    mean ms   vs ceiling (req/s, latency)\n');
+// Steady state, not start-up: both servers get the same warm-up (JIT, heap growth) before timing.
+const warmUp = { ...SHAPES[0], requests: Math.max(5000, Math.floor(Number(requests) / 2)) };
+await runH2load(ceilingPort, files.get('allow') ?? '', warmUp);
+for (const body of BODIES) await runH2load(server.grpcPort, files.get(body.name) ?? '', warmUp);
+
 for (const shape of SHAPES) {
   const label = `${shape.name} -c${shape.connections} -m${shape.streams}`;
   const top = await runH2load(ceilingPort, files.get('allow') ?? '', shape);
