@@ -4,10 +4,15 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { buildConfig, parseConfigText } from '../../src/config/load-config.js';
 
 const root = new URL('../../deploy/', import.meta.url).pathname;
-const GRPC_PORT = 9191;
-const HTTP_PORT = 8181;
+
+// The service's own defaults, from the configuration parser: manifests must follow them.
+const defaults = buildConfig({}, { baseDir: root });
+if (!defaults.ok) throw new Error('the empty configuration must be valid');
+const GRPC_PORT = defaults.config.server.grpc.port;
+const HTTP_PORT = defaults.config.server.http.port;
 const IDENTITY_HEADERS = [
   'x-nmp-principal-id',
   'x-nmp-principal-email',
@@ -163,6 +168,12 @@ describe('deploy/', () => {
     const containerPorts = new Map((container['ports'] as Doc[]).map((p) => [p['name'], p['containerPort']]));
     const configMap = docs.find((d) => at(d, 'metadata', 'name') === 'nmp-authz-config');
     const serviceConfig = parseAllDocuments(String(at(configMap, 'data', 'nmp-authz.yaml')))[0]?.toJS() as Doc;
+
+    it('ships a service configuration that the service itself accepts', () => {
+      const text = String(at(configMap, 'data', 'nmp-authz.yaml'));
+      const parsed = parseConfigText(text, { env: {}, baseDir: '/etc/nmp-authz', fileName: 'nmp-authz.yaml' });
+      assert.ok(parsed.ok, parsed.ok ? '' : JSON.stringify(parsed.problems));
+    });
 
     it('exposes the configured ports through the container and the Service', () => {
       assert.equal(containerPorts.get('grpc'), at(serviceConfig, 'server', 'grpc', 'port'));
