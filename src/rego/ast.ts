@@ -7,6 +7,7 @@
 // Stability: other stages build on these types. Change them only additively.
 
 import type { SourceLocation } from './diagnostics.js';
+import { assertNever } from '../shared/assert-never.js';
 
 export type Loc = SourceLocation;
 
@@ -352,10 +353,8 @@ export interface Module {
 
 // ──────────────────────────── helpers ────────────────────────────
 
-/** Exhaustiveness guard for switches over `kind`. */
-export function assertNever(value: never, what = 'node'): never {
-  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
-}
+/** Exhaustiveness guard for switches over `kind` (re-exported for the compiler's stages). */
+export { assertNever };
 
 /** True when the term contains no variables, refs, calls or comprehensions (a constant value). */
 export function isGroundTerm(term: Term): boolean {

@@ -1,6 +1,7 @@
 // Untrusted plan.json text (ours or `opa build -t plan`'s) → a validated IR `Policy`, or every
 // problem found, each with the JSON path where it is (following OPA's published IR schema).
 import type { Block, Func, Operand, Plan, Policy, Stmt, StmtType } from './ir.js';
+import { assertNever } from '../shared/assert-never.js';
 
 export interface PlanJsonError {
   readonly code: 'plan_invalid_json' | 'plan_invalid';
@@ -275,6 +276,3 @@ export function parsePlanJson(text: string): ParsePlanResult {
   return readPlan(value);
 }
 
-function assertNever(x: never): never {
-  throw new Error(`unexpected ${JSON.stringify(x)}`);
-}

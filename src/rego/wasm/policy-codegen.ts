@@ -7,6 +7,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { Block, Func, Location, Operand, Plan, Policy, Stmt } from '../ir.js';
 import { FunctionBuilder, Op } from './function-builder.js';
 import { type PolicyLayout, STRING_SLOT_SIZE } from './policy-layout.js';
+import { assertNever } from '../../shared/assert-never.js';
 
 export interface IndexedFunc {
   readonly index: number;
@@ -774,6 +775,3 @@ export function compileNameTableFunction(
 }
 
 
-function assertNever(x: never): never {
-  throw new Error(`unexpected ${JSON.stringify(x)}`);
-}

@@ -1,6 +1,7 @@
 // WebAssembly binary ⇄ a small module model: decodes the sections the linker edits (types, imports,
 // functions, globals, exports, code, data) and keeps the others as opaque payloads.
 import { ByteWriter } from './byte-writer.js';
+import { assertNever } from '../../shared/assert-never.js';
 
 export const I32 = 0x7f;
 export const I64 = 0x7e;
@@ -403,6 +404,3 @@ export function encodeModule(m: WasmModule): Uint8Array {
   return out.toBytes();
 }
 
-function assertNever(x: never): never {
-  throw new Error(`unexpected ${JSON.stringify(x)}`);
-}
