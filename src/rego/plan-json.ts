@@ -2,6 +2,7 @@
 // problem found, each with the JSON path where it is (following OPA's published IR schema).
 import type { Block, Func, Operand, Plan, Policy, Stmt, StmtType } from './ir.js';
 import { assertNever } from '../shared/assert-never.js';
+import { isRecord } from '../shared/is-record.js';
 
 export interface PlanJsonError {
   readonly code: 'plan_invalid_json' | 'plan_invalid';
@@ -59,9 +60,6 @@ const LOCATION_FIELDS = ['file', 'row', 'col'] as const;
 const MAX_BLOCK_DEPTH = 512;
 const MAX_ERRORS = 100;
 
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
 
 function isStmtType(x: string): x is StmtType {
   return Object.prototype.hasOwnProperty.call(STMT_FIELDS, x);

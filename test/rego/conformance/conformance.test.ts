@@ -21,6 +21,7 @@ import { runBuild } from '../../../src/cli/build.js';
 import { readTarGz } from '../../../src/shared/tar.js';
 import { FrontEndCodes } from '../../../src/rego/diagnostics.js';
 import { loadCases, type ConformanceCase, type ExpectedDiagnostic } from './load-cases.js';
+import { isRecord } from '../../../src/shared/is-record.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const casesDir = join(here, 'cases');
@@ -31,9 +32,6 @@ interface Diag {
   readonly col: number;
 }
 
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
 
 function loadKnownFailures(): Map<string, string> {
   const file = join(here, 'known-failures.yaml');

@@ -1,6 +1,7 @@
 // Reads and validates conformance case files (YAML lists; see the header of cases/rules.yaml).
 
 import { parse as parseYaml } from 'yaml';
+import { isRecord } from '../../../src/shared/is-record.js';
 
 export interface ExpectedDiagnostic {
   readonly code: string;
@@ -28,9 +29,6 @@ export interface ConformanceCase {
 
 const KEYS = new Set(['name', 'rego', 'expr', 'modules', 'query', 'data', 'input', 'want', 'undefined', 'error', 'diagnostics', 'note']);
 
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
 
 function withPackage(source: string): string {
   return /^\s*package\s/.test(source) ? source : `package test\n\n${source}`;
