@@ -1,14 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { buildConfig } from '../../src/config/load-config.js';
 import { EMPTY_MEMBERS, type MembersDocument } from '../../src/members/members-document.js';
 import type { PolicyInput } from '../../src/policy/policy-engine.js';
 import { PolicyRuntime } from '../../src/policy/policy-runtime.js';
 import { isPreparedData, prepareData, preparedBuffer } from '../../src/policy/prepared-data.js';
 import { createLogger } from '../../src/shared/create-logger.js';
+import { jsonLineSink, writePolicyDirectory } from './support/policy-fixture.js';
 
 // Reports the policy version, how many principals the data holds, and the caller's roles in `team`.
 const policy = (version: string): string => `package authz
@@ -35,21 +33,12 @@ describe('policy: large member data assembled and serialised off the main thread
   let outcomes: boolean[] = [];
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'nmp-sliced-'));
-    await mkdir(join(dir, 'rego'));
-    await writeFile(join(dir, 'rego', 'authz.rego'), policy('v1'));
-    await writeFile(join(dir, 'roles.yaml'), 'roles:\n  Viewer: {permissions: [read]}\n  Editor: {permissions: [write], includes: [Viewer]}\n  WorkspaceCreator: {permissions: [create]}\n');
-    const result = buildConfig({ auth: { enabled: true }, policy: { source: 'rego', data: ['roles.yaml'] } }, { baseDir: dir });
-    if (!result.ok) assert.fail(JSON.stringify(result.problems));
+    const fixture = await writePolicyDirectory('nmp-sliced-', policy('v1'));
+    dir = fixture.dir;
     lines = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
+    const sink = jsonLineSink(lines);
     outcomes = [];
-    runtime = await PolicyRuntime.create(result.config, createLogger('info', sink), { offThreadBindings: 1000, onDataOutcome: (ok) => { outcomes.push(ok); } });
+    runtime = await PolicyRuntime.create(fixture.config, createLogger('info', sink), { offThreadBindings: 1000, onDataOutcome: (ok) => { outcomes.push(ok); } });
     assert.equal(runtime.applyMembers(EMPTY_MEMBERS), true);
   });
   afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
