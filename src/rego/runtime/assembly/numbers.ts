@@ -166,7 +166,12 @@ export function numHash(v: usize): u32 {
   let f = toF64(v);
   if (f == 0) f = 0; // -0
   const bits = reinterpret<u64>(f);
-  let h = <u32>bits ^ <u32>(bits >> 32);
+  return fmix(<u32>bits ^ <u32>(bits >> 32));
+}
+
+/** The 32-bit finalizer of MurmurHash3: spreads every input bit over the whole hash. */
+@inline
+export function fmix(h: u32): u32 {
   h ^= h >> 16;
   h *= 0x85ebca6b;
   h ^= h >> 13;

@@ -14,7 +14,7 @@
 // use (scan, compare, dump).
 
 import { alloc } from "./heap";
-import { numCompare, numEqual, numHash } from "./numbers";
+import { fmix, numCompare, numEqual, numHash } from "./numbers";
 
 export const T_NULL: u8 = 1;
 export const T_BOOL: u8 = 2;
@@ -375,16 +375,6 @@ export function collClone(c: usize, extra: i32): usize {
 }
 
 // ---- hashing
-
-@inline
-function fmix(h: u32): u32 {
-  h ^= h >> 16;
-  h *= 0x85ebca6b;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35;
-  h ^= h >> 16;
-  return h;
-}
 
 export function bytesHash(p: usize, n: i32): u32 {
   let h: u32 = 0x9e3779b9 ^ <u32>n;
