@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type JWK, type JWTPayload, type CryptoKey } from 'jose';
+import { closeServer } from './close-server.js';
 
 export interface TestKey {
   readonly kid: string;
@@ -72,8 +73,7 @@ export class KeyServer {
     const server = this.server;
     this.server = null;
     if (server === null) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => { server.close(() => { resolve(); }); });
+    await closeServer(server);
   }
 
   /** Signs with `key` (default: the first served key) and the given header overrides. */

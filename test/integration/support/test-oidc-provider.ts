@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider from 'oidc-provider';
+import { closeServer } from './close-server.js';
 
 export const CLIENT_ID = 'platform';
 const CLIENT_SECRET = 'test-secret';
@@ -72,8 +73,7 @@ export class TestOidcProvider {
     const server = this.server;
     this.server = null;
     if (server === null) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => { server.close(() => { resolve(); }); });
+    await closeServer(server);
   }
 
   async accessToken(alg: 'RS256' | 'ES256' = 'RS256', scope = 'platform:read'): Promise<string> {

@@ -3,18 +3,7 @@ import type { Block, Operand, Policy, Stmt } from '../../../src/rego/ir.js';
 import { linkPlan } from '../../../src/rego/compile-wasm.js';
 import { st } from './ir-builder.js';
 import { wasmApi } from './wasm-api.js';
-
-/** Small deterministic PRNG (mulberry32) so a failure names a reproducible seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../support/seeded-random.js';
 
 function randomPolicy(seed: number): Policy {
   const r = rng(seed);
