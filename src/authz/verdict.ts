@@ -26,6 +26,8 @@ export const VERDICT_STATUS: Readonly<Record<VerdictKind, { readonly grpcCode: n
   unavailable: { grpcCode: 14, httpStatus: 503 },
 };
 
+/** Every answer, on every transport, carries its decision id under this header (§5). */
+export const DECISION_ID_HEADER = 'x-nmp-decision-id';
 export const WWW_AUTHENTICATE = 'Bearer realm="nmp-authz"';
 export const WWW_AUTHENTICATE_INVALID_TOKEN = 'Bearer realm="nmp-authz", error="invalid_token"';
 

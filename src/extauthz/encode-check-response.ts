@@ -1,13 +1,16 @@
 // A Decision → the protobuf bytes of the CheckResponse of §5, written directly: the Check method's
 // responseSerialize. Going through proto-loader (fromObject + encode) cost ~10 µs per allow, a large
 // share of a cached-token check. The bytes are those protobufjs writes for buildCheckResponse's
-// object: fields in field-number order, and every present field written even when it holds a zero
+// object (the reference model in test/extauthz/support/check-response-reference.ts): fields in field-number order, and every present field written even when it holds a zero
 // value (status code 0, allowed false), so a decoder sees exactly the same message.
 import type { Decision } from '../authz/decision-pipeline.js';
-import { VERDICT_STATUS, WWW_AUTHENTICATE, WWW_AUTHENTICATE_INVALID_TOKEN, denyBody } from '../authz/verdict.js';
+import { DECISION_ID_HEADER, VERDICT_STATUS, WWW_AUTHENTICATE, WWW_AUTHENTICATE_INVALID_TOKEN, denyBody } from '../authz/verdict.js';
 import type { IdentityHeader } from '../identity/identity.js';
 import { assertNever } from '../shared/assert-never.js';
-import { DECISION_ID_HEADER, INTERNAL_ERROR_BODY, INTERNAL_ERROR_REASON } from './build-check-response.js';
+
+/** The fail-closed answer when the pipeline itself fails: a bug, not a decision. */
+export const INTERNAL_ERROR_REASON = 'internal_error';
+export const INTERNAL_ERROR_BODY = '{"detail":"Authorization failed."}';
 
 /** What the Check handler hands to gRPC: a decision, or the fail-closed answer to a pipeline bug. */
 export type CheckReply =
@@ -167,8 +170,8 @@ function writeHeaderOption(w: WireWriter, field: number, key: string, value: str
   w.end(option);
 }
 
-// Identity header arrays are shared by every request of a cached token (see headerOptions in
-// build-check-response.ts), so their encoded options are too.
+// Identity header arrays are shared by every request of a cached token, so their encoded options
+// are too.
 const identityOptionCache = new WeakMap<readonly IdentityHeader[], Buffer>();
 
 function identityOptions(headers: readonly IdentityHeader[]): Buffer {
@@ -212,7 +215,7 @@ function writeTextEntry(w: WireWriter, key: string, value: string | null): void 
   w.end(entry);
 }
 
-/** Same entries and order as buildCheckResponse's dynamic_metadata. */
+/** Same entries and order as the reference model's dynamic_metadata. */
 function writeMetadata(w: WireWriter, decision: Decision): void {
   const { verdict } = decision;
   const struct = w.begin(CHECK_RESPONSE_METADATA);

@@ -4,13 +4,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { DecisionPipeline, AuthzRequest, Decision } from '../authz/decision-pipeline.js';
-import { VERDICT_STATUS, WWW_AUTHENTICATE, WWW_AUTHENTICATE_INVALID_TOKEN, denyBody } from '../authz/verdict.js';
+import { DECISION_ID_HEADER, VERDICT_STATUS, WWW_AUTHENTICATE, WWW_AUTHENTICATE_INVALID_TOKEN, denyBody } from '../authz/verdict.js';
 import type { Authenticator } from '../identity/authenticate.js';
 import { identityErrorDetail } from '../identity/identity.js';
 import { assertNever } from '../shared/assert-never.js';
 
 export const EXT_AUTHZ_PREFIX = '/apis/auth/ext-authz';
-const DECISION_ID_HEADER = 'x-nmp-decision-id';
 
 export interface HttpServerOptions {
   readonly pipeline: DecisionPipeline;

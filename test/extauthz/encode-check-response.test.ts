@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Decision } from '../../src/authz/decision-pipeline.js';
 import type { Verdict } from '../../src/authz/verdict.js';
-import { buildCheckResponse, buildInternalErrorResponse } from '../../src/extauthz/build-check-response.js';
+import { buildCheckResponse, buildInternalErrorResponse } from './support/check-response-reference.js';
 import { encodeCheckResponse } from '../../src/extauthz/encode-check-response.js';
 import { loadExtAuthzProtos } from '../../src/extauthz/load-protos.js';
 import type { Identity, IdentityHeader } from '../../src/identity/identity.js';

@@ -1,15 +1,13 @@
 // A Decision → the CheckResponse message of §5 as a plain object (proto-loader keepCase shape): the
-// reference that encode-check-response.ts, which the server uses, must encode identically.
-import type { Decision } from '../authz/decision-pipeline.js';
-import { VERDICT_STATUS, WWW_AUTHENTICATE, WWW_AUTHENTICATE_INVALID_TOKEN, denyBody } from '../authz/verdict.js';
-import type { IdentityHeader } from '../identity/identity.js';
-import { assertNever } from '../shared/assert-never.js';
+// reference model that the server's hand-written encoder (src/extauthz/encode-check-response.ts)
+// must encode byte for byte as protobufjs encodes this object.
+import type { Decision } from '../../../src/authz/decision-pipeline.js';
+import { DECISION_ID_HEADER, VERDICT_STATUS, WWW_AUTHENTICATE, WWW_AUTHENTICATE_INVALID_TOKEN, denyBody } from '../../../src/authz/verdict.js';
+import { INTERNAL_ERROR_BODY, INTERNAL_ERROR_REASON } from '../../../src/extauthz/encode-check-response.js';
+import type { IdentityHeader } from '../../../src/identity/identity.js';
+import { assertNever } from '../../../src/shared/assert-never.js';
 
 const OVERWRITE_IF_EXISTS_OR_ADD = 2;
-export const DECISION_ID_HEADER = 'x-nmp-decision-id';
-/** The fail-closed answer when the pipeline itself fails: a bug, not a decision. */
-export const INTERNAL_ERROR_REASON = 'internal_error';
-export const INTERNAL_ERROR_BODY = '{"detail":"Authorization failed."}';
 
 interface HeaderValueOption {
   readonly header: { readonly key: string; readonly value: string };

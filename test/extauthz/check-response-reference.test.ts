@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Decision } from '../../src/authz/decision-pipeline.js';
 import type { Verdict } from '../../src/authz/verdict.js';
-import { buildCheckResponse } from '../../src/extauthz/build-check-response.js';
+import { buildCheckResponse } from './support/check-response-reference.js';
 import { identityHeaders } from '../../src/identity/map-claims.js';
 
 function decision(verdict: Verdict): Decision {
