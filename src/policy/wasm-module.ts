@@ -8,7 +8,9 @@ export interface WasmModule {
 
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<WasmModule>;
-  readonly Module: abstract new (...args: never[]) => WasmModule;
+  readonly Module: (abstract new (...args: never[]) => WasmModule) & {
+    customSections(module: WasmModule, name: string): ArrayBuffer[];
+  };
 }
 
 const wasmApi = (globalThis as unknown as { readonly WebAssembly: WasmApi }).WebAssembly;
@@ -20,4 +22,11 @@ export function compileWasmModule(bytes: Uint8Array): Promise<WasmModule> {
 
 export function isWasmModule(value: unknown): value is WasmModule {
   return value instanceof wasmApi.Module;
+}
+
+/** The payload of the custom section `name`, or null when the module has none or several. */
+export function customSection(module: WasmModule, name: string): Uint8Array | null {
+  const sections = wasmApi.Module.customSections(module, name);
+  const only = sections.length === 1 ? sections[0] : undefined;
+  return only === undefined ? null : new Uint8Array(only);
 }

@@ -2,6 +2,7 @@
 // the generated functions and the policy's constants, patches `__heap_start` and keeps only the ABI
 // exports (see ../runtime/README.md for the linking rules).
 import type { Diagnostic } from '../diagnostics.js';
+import { analyzeInputUse, INPUT_USE_SECTION } from '../input-use.js';
 import type { Policy, Stmt } from '../ir.js';
 import {
   BackendCodes,
@@ -243,7 +244,10 @@ export function linkPolicy(runtime: Uint8Array, policy: Policy, options: LinkOpt
     { name: 'entrypoints', kind: EXPORT_FUNC, index: entrypoints },
     { name: 'builtins', kind: EXPORT_FUNC, index: builtins },
   ];
-  if (options.debugNames === true) m.trailingCustom = [{ name: 'name', payload: functionNamesPayload(names) }];
+  // What the module reads of `input` (and whether it is deterministic) travels with it, so whoever
+  // loads it can tell whether two inputs must get the same answer (see ../input-use.ts).
+  m.trailingCustom = [{ name: INPUT_USE_SECTION, payload: new TextEncoder().encode(JSON.stringify(analyzeInputUse(policy))) }];
+  if (options.debugNames === true) m.trailingCustom.push({ name: 'name', payload: functionNamesPayload(names) });
   return { ok: true, wasm: encodeModule(m) };
 }
 
