@@ -8,6 +8,7 @@ import { OWNED_IDENTITY_HEADERS, identityErrorDetail, type Identity, type Identi
 import type { PolicyEngine, PolicyInput, PolicyResult } from '../policy/policy-engine.js';
 import { assertNever } from '../shared/assert-never.js';
 import type { AuthzMetrics } from './authz-metrics.js';
+import { DecisionCache } from './decision-cache.js';
 import { parseRequestPath } from './parse-request-path.js';
 import { VERDICT_STATUS, type Verdict } from './verdict.js';
 
@@ -40,6 +41,8 @@ export interface PipelineOptions {
   readonly metrics?: AuthzMetrics;
   /** Where decision lines go: the service logger when absent, nowhere when null. */
   readonly decisionLog?: Logger | null;
+  /** Policy results kept for repeated equivalent requests (see decision-cache.ts); 0 turns it off. */
+  readonly decisionCacheSize?: number;
 }
 
 const POLICY_DETAILS: Readonly<Record<string, string>> = {
@@ -82,10 +85,13 @@ function policyInputHeaders(headers: RequestHeaders): Record<string, string> {
 export class DecisionPipeline {
   private readonly newId: () => string;
   private readonly decisionLog: Logger | null;
+  readonly decisionCache: DecisionCache | null;
 
   constructor(private readonly opts: PipelineOptions) {
     this.newId = opts.newDecisionId ?? randomUUID;
     this.decisionLog = opts.decisionLog === undefined ? opts.logger : opts.decisionLog;
+    const cacheSize = opts.decisionCacheSize ?? 0;
+    this.decisionCache = cacheSize > 0 ? new DecisionCache(cacheSize) : null;
   }
 
   decide(request: AuthzRequest): Promise<Decision> {
@@ -161,7 +167,7 @@ export class DecisionPipeline {
       host: request.host,
       headers: policyInputHeaders(request.headers),
     };
-    const outcome = this.opts.engine.evaluate(input);
+    const outcome = this.decisionCache === null ? this.opts.engine.evaluate(input) : this.decisionCache.evaluate(this.opts.engine, identity, input);
     if (outcome.kind === 'unavailable') {
       return { id, verdict: { kind: 'unavailable', reason: outcome.code, detail: UNAVAILABLE_DETAILS[outcome.code] ?? 'Unavailable.' }, identity, policy: null, path: parsed.path };
     }

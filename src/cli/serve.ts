@@ -96,6 +96,7 @@ export async function createAuthzService(
   const engine: PolicyEngine = policy.engine;
   const pipeline = new DecisionPipeline({
     authEnabled: config.auth.enabled, authenticator: identity.authenticator, engine, logger: opts.logger, metrics, decisionLog: decisionLog.logger,
+    decisionCacheSize: config.policy.decisionCacheSize,
   });
   return {
     config,

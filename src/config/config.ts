@@ -54,6 +54,8 @@ export interface PolicyConfig {
   readonly data: readonly string[];
   /** Watch the source and the data files and reload (compiled off the main thread) when they change. */
   readonly watch: boolean;
+  /** Entries of the decision cache (src/authz/decision-cache.ts); 0 turns it off. */
+  readonly decisionCacheSize: number;
 }
 
 export interface MembersConfig {

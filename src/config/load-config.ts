@@ -279,6 +279,7 @@ function readPolicy(s: Section, baseDir: string): PolicyConfig {
     entrypoint: s.string('entrypoint', 'authz/allow'),
     data: s.has('data') ? data.map((f) => (isAbsolute(f) ? f : resolve(baseDir, f))) : shippedDataFiles(),
     watch: s.bool('watch', true),
+    decisionCacheSize: s.int('decision_cache_size', 10_000, 0, 1_000_000),
   };
   if (!/^[A-Za-z_][\w]*(\/[A-Za-z_][\w]*)*$/.test(policy.entrypoint)) s.report('entrypoint', 'must look like pkg/rule');
   s.finish();

@@ -2,10 +2,11 @@
 // swapped atomically: a broken new version is refused and the last good one keeps serving.
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { HOST_BUILTINS } from '../rego/host-builtins.js';
+import { INPUT_USE_SECTION, parseInputUse, type InputUse } from '../rego/input-use.js';
 import type { PolicyEngine, PolicyInput, PolicyOutcome } from './policy-engine.js';
 import { parsePolicyResult } from './parse-policy-result.js';
 import { isPreparedData, preparedBuffer, type PreparedData } from './prepared-data.js';
-import type { WasmModule } from './wasm-module.js';
+import { compileWasmModule, customSection, isWasmModule, type WasmModule } from './wasm-module.js';
 
 export class OpaWasmEngine implements PolicyEngine {
   private policy: LoadedPolicy | null = null;
@@ -13,6 +14,11 @@ export class OpaWasmEngine implements PolicyEngine {
   private data: object | PreparedData | null = null;
   /** Bumped on every successful policy or data swap; reported in logs and metrics. */
   revision = 0;
+  /**
+   * What the loaded module reads of input, as its compiler recorded it; null for a module without
+   * that record (built by another compiler), whose decisions are therefore never cached.
+   */
+  inputUse: InputUse | null = null;
 
   constructor(private readonly entrypoint: string) {}
 
@@ -35,7 +41,10 @@ export class OpaWasmEngine implements PolicyEngine {
    * without it (or when it returns null) the data already loaded is kept.
    */
   async loadWasm(wasm: Uint8Array | WasmModule, data?: () => object | PreparedData | null): Promise<void> {
-    const next = await loadPolicy(wasm, undefined, HOST_BUILTINS);
+    const module = isWasmModule(wasm) ? wasm : await compileWasmModule(wasm);
+    const next = await loadPolicy(module, undefined, HOST_BUILTINS);
+    const section = customSection(module, INPUT_USE_SECTION);
+    const inputUse = section === null ? null : parseInputUse(section);
     if (!(this.entrypoint in (next.entrypoints as Record<string, unknown>))) {
       throw new PolicyLoadError('entrypoint_missing', `the policy has no entrypoint ${this.entrypoint}`);
     }
@@ -43,6 +52,7 @@ export class OpaWasmEngine implements PolicyEngine {
     if (nextData !== null) next.setData(isPreparedData(nextData) ? preparedBuffer(nextData) : nextData);
     this.policy = next;
     this.data = nextData;
+    this.inputUse = inputUse;
     this.revision += 1;
   }
 

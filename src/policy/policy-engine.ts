@@ -1,8 +1,19 @@
 // The evaluate() boundary between the decision pipeline and whatever runs the policy.
 import type { TokenKind } from '../identity/identity.js';
+import type { InputUse } from '../rego/input-use.js';
+
+export type { InputUse };
+
+/** §8.2: the fields of PolicyInput, every one always present. */
+export const POLICY_INPUT_FIELDS = [
+  'principal_id', 'principal_email', 'principal_groups', 'scopes', 'token_kind', 'claims',
+  'method', 'path', 'query', 'host', 'headers',
+] as const;
+
+export type PolicyInputField = (typeof POLICY_INPUT_FIELDS)[number];
 
 /** §8.2. */
-export interface PolicyInput {
+export interface PolicyInput extends Readonly<Record<PolicyInputField, unknown>> {
   readonly principal_id: string | null;
   readonly principal_email: string | null;
   readonly principal_groups: readonly string[];
@@ -37,4 +48,10 @@ export interface PolicyEngine {
   /** Policy compiled and data loaded: readiness and the fail-closed 503 depend on it. */
   readonly isReady: boolean;
   evaluate(input: PolicyInput): PolicyOutcome;
+  /**
+   * For decision caching, both changed together with the policy or data: a counter bumped on every
+   * swap, and what the policy reads of input (null or absent: unknown, so never cached).
+   */
+  readonly revision?: number;
+  readonly inputUse?: InputUse | null;
 }

@@ -9,6 +9,7 @@
 import type { Block, Func, Local, Operand, Plan, Policy, Stmt } from './ir.js';
 import { INPUT_LOCAL } from './ir.js';
 import { assertNever } from '../shared/assert-never.js';
+import { isRecord } from '../shared/is-record.js';
 
 export const MAX_DEPTH = 2;
 
@@ -271,4 +272,23 @@ export function analyzeInputUse(policy: Policy): InputUse {
 
 function sorted(paths: ReadonlyMap<string, readonly string[]>): (readonly string[])[] {
   return [...paths.keys()].sort().map((key) => paths.get(key) ?? []);
+}
+
+function isPathList(value: unknown): value is string[][] {
+  return Array.isArray(value) && value.every((p) => Array.isArray(p) && p.length <= MAX_DEPTH && p.every((k) => typeof k === 'string'));
+}
+
+/** Reads the custom section back; null when it is not exactly what analyzeInputUse writes. */
+export function parseInputUse(payload: Uint8Array): InputUse | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+  } catch {
+    return null;
+  }
+  if (!isRecord(parsed)) return null;
+  const { values, presence, nondeterministic } = parsed;
+  if (!isPathList(values) || !isPathList(presence)) return null;
+  if (!Array.isArray(nondeterministic) || !nondeterministic.every((n) => typeof n === 'string')) return null;
+  return { values, presence, nondeterministic };
 }

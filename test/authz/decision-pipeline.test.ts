@@ -5,7 +5,7 @@ import { VERDICT_STATUS } from '../../src/authz/verdict.js';
 import { buildConfig } from '../../src/config/load-config.js';
 import { createIdentityStage } from '../../src/identity/create-identity.js';
 import { createUnsignedToken } from '../../src/identity/create-unsigned-token.js';
-import type { PolicyEngine, PolicyInput, PolicyOutcome } from '../../src/policy/policy-engine.js';
+import { POLICY_INPUT_FIELDS, type PolicyEngine, type PolicyInput, type PolicyOutcome } from '../../src/policy/policy-engine.js';
 import { createLogger } from '../../src/shared/create-logger.js';
 
 /** A stand-in engine for the mapping tests: the real policy runs in the integration tests. */
@@ -67,6 +67,8 @@ describe('authz: decision pipeline', () => {
     assert.deepEqual({ ...input.query }, { a: ['1'] });
     assert.equal(input.host, 'api.example.com');
     assert.deepEqual(Object.keys(input.headers), ['x-nmp-principal-id']);
+    // The decision cache knows every field by this list: a new field must be added there too.
+    assert.deepEqual(Object.keys(input).sort(), [...POLICY_INPUT_FIELDS].sort());
   });
 
   it('passes policy headers upstream next to the identity headers', async () => {
