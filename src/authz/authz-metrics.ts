@@ -62,8 +62,19 @@ export class AuthzMetrics {
     registers: [this.registry],
   });
 
+  private readonly decisionCacheLookups = new Counter({
+    name: 'nmp_authz_decision_cache_total',
+    help: 'Policy evaluations answered from the decision cache (hit) or run and stored (miss); checks the cache cannot serve are not counted.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+    collect: () => { this.flushDecisionCache(); },
+  });
+
   private policyRevision = 0;
   private dataRevision = 0;
+  /** Read at scrape time, like the checks: the hot path only bumps two numbers. */
+  private decisionCache: { readonly hits: number; readonly misses: number } | null = null;
+  private decisionCacheReported = { hits: 0, misses: 0 };
 
   constructor() {
     // Process metrics (CPU, memory, event loop lag, GC, handles) on this registry only, so two
@@ -71,6 +82,21 @@ export class AuthzMetrics {
     collectDefaultMetrics({ register: this.registry });
     this.policyRevisionGauge.set(0);
     this.dataRevisionGauge.set(0);
+    this.decisionCacheLookups.labels('hit').inc(0);
+    this.decisionCacheLookups.labels('miss').inc(0);
+  }
+
+  observeDecisionCache(cache: { readonly hits: number; readonly misses: number }): void {
+    this.decisionCache = cache;
+    this.decisionCacheReported = { hits: cache.hits, misses: cache.misses };
+  }
+
+  private flushDecisionCache(): void {
+    const cache = this.decisionCache;
+    if (cache === null) return;
+    this.decisionCacheLookups.labels('hit').inc(cache.hits - this.decisionCacheReported.hits);
+    this.decisionCacheLookups.labels('miss').inc(cache.misses - this.decisionCacheReported.misses);
+    this.decisionCacheReported = { hits: cache.hits, misses: cache.misses };
   }
 
   get revisions(): Revisions {

@@ -98,6 +98,7 @@ export async function createAuthzService(
     authEnabled: config.auth.enabled, authenticator: identity.authenticator, engine, logger: opts.logger, metrics, decisionLog: decisionLog.logger,
     decisionCacheSize: config.policy.decisionCacheSize,
   });
+  if (pipeline.decisionCache !== null) metrics.observeDecisionCache(pipeline.decisionCache);
   return {
     config,
     identity,

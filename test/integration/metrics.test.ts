@@ -134,6 +134,14 @@ describe('integration: /metrics counts exactly what happened', function () {
       'nmp_authz_checks_total{outcome="deny",status="403",reason="no_role"}': 1,
       'nmp_authz_checks_total{outcome="deny",status="400",reason="invalid_path"}': 1,
     });
+    // Misses: the first DEF allow, /healthz and DEF anonymous, RES before and after the member
+    // update, DEF after the policy reload (every swap starts afresh). Hits: two more DEF allows
+    // over HTTP and one over gRPC (the same token's identity), the second anonymous DEF, and RES
+    // after the refused update (which changed no revision). The bad path never reaches the policy.
+    assert.deepEqual(named(series, 'nmp_authz_decision_cache_total'), {
+      'nmp_authz_decision_cache_total{result="hit"}': 5,
+      'nmp_authz_decision_cache_total{result="miss"}': 6,
+    });
     assert.equal(series.get('nmp_authz_check_duration_seconds_count'), 12);
     assert.equal(series.get('nmp_authz_check_duration_seconds_bucket{le="+Inf"}'), 12);
     // Start + one accepted update; the refused one is counted and changes no revision.
