@@ -128,15 +128,25 @@ async function signWithJose(header: Header, payload: Uint8Array, key: KeyObject 
 }
 
 /** What jose refuses to produce: odd header values or text, DER ECDSA, Ed448, short RSA keys. A string header is sent as is. */
-function signWithNode(header: Readonly<Record<string, unknown>> | string, payload: Uint8Array, key: KeyObject, alg: JWSAlgorithm, der = false): string {
+function signWithNode(
+  header: Readonly<Record<string, unknown>> | string,
+  payload: Uint8Array,
+  key: KeyObject,
+  alg: JWSAlgorithm,
+  variant: 'jws' | 'ecdsa-der' | 'pss-max-salt' = 'jws',
+): string {
   const input = `${typeof header === 'string' ? b64(header) : json64(header)}.${b64(Buffer.from(payload))}`;
   const data = Buffer.from(input, 'ascii');
   let signature: Buffer;
   switch (alg) {
     case 'RS256': signature = sign('sha256', data, key); break;
-    case 'PS256': signature = sign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }); break;
-    case 'ES256': signature = sign('sha256', data, { key, dsaEncoding: der ? 'der' : 'ieee-p1363' }); break;
-    case 'ES384': signature = sign('sha384', data, { key, dsaEncoding: der ? 'der' : 'ieee-p1363' }); break;
+    case 'PS256': {
+      const saltLength = variant === 'pss-max-salt' ? constants.RSA_PSS_SALTLEN_MAX_SIGN : constants.RSA_PSS_SALTLEN_DIGEST;
+      signature = sign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength });
+      break;
+    }
+    case 'ES256': signature = sign('sha256', data, { key, dsaEncoding: variant === 'ecdsa-der' ? 'der' : 'ieee-p1363' }); break;
+    case 'ES384': signature = sign('sha384', data, { key, dsaEncoding: variant === 'ecdsa-der' ? 'der' : 'ieee-p1363' }); break;
     case 'EdDSA': signature = sign(null, data, key); break;
     default: throw new Error(`no node signer for ${alg}`);
   }
@@ -205,6 +215,8 @@ function reworked(base: Base, token: string, alg: unknown = base.header.alg): Ma
 const withClaims = (patch: Readonly<Record<string, unknown>>) => (base: Base): Promise<Made> =>
   resigned(base, { claims: patched(base.claims, patch) });
 
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const P384_ORDER = 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n;
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const SIBLING_ALG: Readonly<Record<string, JWSAlgorithm>> = { RS256: 'PS256', PS256: 'RS256', ES256: 'ES384', ES384: 'ES256', EdDSA: 'ES256' };
 const isRsaBase = (base: Base): boolean => base.header.alg === 'RS256' || base.header.alg === 'PS256';
@@ -325,7 +337,41 @@ function recipes(keys: Keys, issuer: string): readonly Recipe[] {
     {
       name: 'es256-der-signature',
       appliesTo: (base) => base.header.alg === 'ES256',
-      make: async (base) => reworked(base, signWithNode(base.header, utf8(base.claims), base.key.privateKey, 'ES256', true)),
+      make: async (base) => reworked(base, signWithNode(base.header, utf8(base.claims), base.key.privateKey, 'ES256', 'ecdsa-der')),
+    },
+    {
+      // RFC 7518 §3.5 fixes the salt at the digest length; a verifier auto-detecting it would accept this.
+      name: 'pss-salt-longer-than-digest',
+      appliesTo: (base) => base.header.alg === 'PS256',
+      make: async (base) => reworked(base, signWithNode(base.header, utf8(base.claims), base.key.privateKey, 'PS256', 'pss-max-salt')),
+    },
+    {
+      // (r, n - s) is as valid as (r, s): neither side enforces low-S, and both must say so alike.
+      name: 'ecdsa-signature-with-negated-s',
+      appliesTo: (base) => base.header.alg === 'ES256' || base.header.alg === 'ES384',
+      make: async (base) => {
+        const { h, p, s } = segments(base.token);
+        const bytes = Buffer.from(s, 'base64url');
+        const half = bytes.length / 2;
+        const order = base.header.alg === 'ES256' ? P256_ORDER : P384_ORDER;
+        const negated = order - BigInt(`0x${bytes.subarray(half).toString('hex')}`);
+        const sHex = negated.toString(16).padStart(half * 2, '0');
+        return reworked(base, `${h}.${p}.${b64(Buffer.concat([bytes.subarray(0, half), Buffer.from(sHex, 'hex')]))}`);
+      },
+    },
+    {
+      name: 'signature-all-zero',
+      make: async (base) => {
+        const { h, p, s } = segments(base.token);
+        return reworked(base, `${h}.${p}.${b64(Buffer.alloc(Buffer.from(s, 'base64url').length))}`);
+      },
+    },
+    {
+      name: 'signature-zero-prefixed',
+      make: async (base) => {
+        const { h, p, s } = segments(base.token);
+        return reworked(base, `${h}.${p}.${b64(Buffer.concat([Buffer.alloc(1), Buffer.from(s, 'base64url')]))}`);
+      },
     },
     // Header parameters.
     { name: 'typ-at-jwt', make: (base) => resigned(base, { header: { ...base.header, typ: 'at+jwt' } }) },
@@ -460,10 +506,13 @@ function recipes(keys: Keys, issuer: string): readonly Recipe[] {
     { name: 'exp-a-string', make: withClaims({ exp: String(NOW_S + 600) }) },
     { name: 'iat-a-string', make: withClaims({ iat: String(NOW_S) }) },
     { name: 'nbf-a-string', make: withClaims({ nbf: String(NOW_S - 10) }) },
+    { name: 'iat-null', make: withClaims({ iat: null }) },
+    { name: 'exp-far-future', make: withClaims({ exp: 1e300 }) },
     // Identity values (§4.2) that the JWT itself does not constrain.
     { name: 'sub-a-number', make: withClaims({ sub: 12345 }) },
     { name: 'sub-with-control-character', make: withClaims({ sub: 'user\n1' }) },
     { name: 'sub-empty', make: withClaims({ sub: '' }) },
+    { name: 'sub-null', make: withClaims({ sub: null }) },
     { name: 'groups-over-limit', make: withClaims({ groups: Array.from({ length: 101 }, (_, i) => `g${i}`) }) },
   ];
 }
@@ -578,7 +627,7 @@ const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     reason: '§4.2 refuses a subject or groups unfit for identity headers; jose verifies the JWT, not the principal',
     ours: 'reject',
     jose: 'accept',
-    appliesTo: (c, setup) => recipeIn('sub-a-number', 'sub-with-control-character', 'sub-empty', 'groups-over-limit')(c) && isAllowed(setup, c),
+    appliesTo: (c, setup) => recipeIn('sub-a-number', 'sub-with-control-character', 'sub-empty', 'sub-null', 'groups-over-limit')(c) && isAllowed(setup, c),
   },
   {
     name: 'crit-b64',
