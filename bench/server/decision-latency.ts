@@ -1,11 +1,13 @@
 // In-process decision latency with the shipped policies compiled by the built-in compiler:
-// a repeated (cached) token and fresh RS256 and ES256 tokens (alternating), against a loopback JWKS.
+// a repeated (cached) token and fresh RS256 and ES256 tokens (alternating), against a loopback JWKS,
+// with the decision cache on (the default) and off.
 // Run: node --import tsx bench/server/decision-latency.ts [iterations]
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { createAuthzService } from '../../src/cli/serve.js';
+import type { Config } from '../../src/config/config.js';
 import { buildConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/shared/create-logger.js';
 
@@ -34,15 +36,19 @@ const idp = createServer((req, res) => {
 await new Promise<void>((resolve) => { idp.listen(0, '127.0.0.1', resolve); });
 issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
 
-const result = buildConfig({
-  auth: { enabled: true, admin_email: 'root@example.com', oidc: { enabled: true, issuer, client_id: 'platform' } },
-  logging: { level: 'silent' },
-}, { baseDir: process.cwd() });
-if (!result.ok) throw new Error(JSON.stringify(result.problems));
+function config(decisionCacheSize: number): Config {
+  const result = buildConfig({
+    auth: { enabled: true, admin_email: 'root@example.com', oidc: { enabled: true, issuer, client_id: 'platform' } },
+    policy: { decision_cache_size: decisionCacheSize },
+    logging: { level: 'silent' },
+  }, { baseDir: process.cwd() });
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  return result.config;
+}
 
-async function run(label: string, level: 'silent' | 'info'): Promise<void> {
+async function run(label: string, level: 'silent' | 'info', decisionCacheSize: number): Promise<void> {
   const sink = new Writable({ write(_c, _e, done) { done(); } });
-  const service = await createAuthzService(result.ok ? result.config : (undefined as never), { logger: createLogger(level, sink) });
+  const service = await createAuthzService(config(decisionCacheSize), { logger: createLogger(level, sink) });
   await service.identity.keyStore?.refresh();
   const now = Math.floor(Date.now() / 1000);
   const sign = (i: number, alg: 'RS256' | 'ES256' = 'RS256'): Promise<string> => new SignJWT({ sub: `user-${i}`, email: `user${i}@example.com`, groups: ['data-scientists'], aud: 'platform', iss: issuer, iat: now, exp: now + 3600, scope: 'platform:read' })
@@ -78,6 +84,9 @@ async function run(label: string, level: 'silent' | 'info'): Promise<void> {
   process.stdout.write(`${label}: cached token median ${fmt(median(cached))} µs p99 ${fmt(p99(cached))} µs (${iterations}); fresh RS256 median ${fmt(median(fresh))} µs p99 ${fmt(p99(fresh))} µs, fresh ES256 median ${fmt(median(freshEs))} µs p99 ${fmt(p99(freshEs))} µs (${freshCount} each)\n`);
 }
 
-await run('decision log off', 'silent');
-await run('decision log on ', 'info');
+// The repeated request is answered by the decision cache after its first check; with the cache off
+// every check runs the policy, as a request the cache has not seen does. Fresh tokens always miss.
+await run('decision log off, decision cache on ', 'silent', 10_000);
+await run('decision log off, decision cache off', 'silent', 0);
+await run('decision log on,  decision cache on ', 'info', 10_000);
 idp.close();

@@ -3,7 +3,8 @@
 // request bodies — allowed (RS256 token, cached after its first check), denied (403, no role), and a
 // bad token (401) — and, in the same run, a trivial grpc-js Check handler on the same protos as the
 // ceiling of this machine. Two load shapes: throughput at -c4 -m25, latency at -c1 -m1, each timed
-// after the same warm-up of both servers.
+// after the same warm-up of both servers. The allowed body also runs against a second server with
+// the decision cache off, so the policy's own cost stays visible.
 // Targets (docs/operations.md): allow throughput ≥ 60% of the ceiling's; allow mean latency at -c1 -m1
 // ≤ 2× the ceiling's.
 // Run: npm run bench:grpc   (or: node --import tsx bench/server/h2load-check.ts [requests] [log: on|off])
@@ -74,14 +75,21 @@ const idp = createServer((req, res) => {
 await new Promise<void>((resolve) => { idp.listen(0, '127.0.0.1', resolve); });
 issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
 
-const config = buildConfig({
-  server: { grpc: { port: 0 }, http: { port: 0 } },
-  auth: { enabled: true, oidc: { enabled: true, issuer, client_id: 'platform' } },
-}, { baseDir: process.cwd() });
-if (!config.ok) throw new Error(JSON.stringify(config.problems));
 const sink = new Writable({ write(_chunk, _encoding, done) { done(); } });
-const server = await startServer(config.config, { logger: createLogger(log === 'on' ? 'info' : 'silent', sink) });
-await server.service.identity.keyStore?.whenReady();
+async function start(decisionCacheSize: number): Promise<Awaited<ReturnType<typeof startServer>>> {
+  const config = buildConfig({
+    server: { grpc: { port: 0 }, http: { port: 0 } },
+    auth: { enabled: true, oidc: { enabled: true, issuer, client_id: 'platform' } },
+    policy: { decision_cache_size: decisionCacheSize },
+  }, { baseDir: process.cwd() });
+  if (!config.ok) throw new Error(JSON.stringify(config.problems));
+  const started = await startServer(config.config, { logger: createLogger(log === 'on' ? 'info' : 'silent', sink) });
+  await started.service.identity.keyStore?.whenReady();
+  return started;
+}
+// The default server, and one with the decision cache off: every allow then runs the policy.
+const server = await start(10_000);
+const uncached = await start(0);
 
 // The ceiling: the same protos and grpc-js, a handler that answers OK without looking.
 const ceiling = new Server();
@@ -106,13 +114,15 @@ const BODIES = [
 const serialize = protos.authorization['Check']?.requestSerialize;
 if (serialize === undefined) throw new Error('the Authorization service has no Check method');
 const dir = await mkdtemp(join(tmpdir(), 'nmp-h2load-'));
-const client = new ExtAuthzClient(server.grpcPort);
+const clients = [new ExtAuthzClient(server.grpcPort), new ExtAuthzClient(uncached.grpcPort)];
 const files = new Map<string, string>();
 for (const body of BODIES) {
   const request = checkRequest({ path: body.path, headers: { authorization: body.authorization, 'user-agent': 'h2load' } });
-  // A benchmark of the wrong decision measures nothing: check each body's answer first.
-  const answer = await client.check(request, true) as { status?: { code?: number } };
-  if ((answer.status?.code ?? 0) !== body.code) throw new Error(`${body.name}: expected status ${body.code}, got ${JSON.stringify(answer.status)}`);
+  // A benchmark of the wrong decision measures nothing: check each body's answer first, on both servers.
+  for (const client of clients) {
+    const answer = await client.check(request, true) as { status?: { code?: number } };
+    if ((answer.status?.code ?? 0) !== body.code) throw new Error(`${body.name}: expected status ${body.code}, got ${JSON.stringify(answer.status)}`);
+  }
   const message = serialize(request);
   // gRPC length-prefixed message: flag byte (uncompressed) + big-endian length.
   const frame = Buffer.alloc(5 + message.length);
@@ -122,7 +132,7 @@ for (const body of BODIES) {
   await writeFile(file, frame);
   files.set(body.name, file);
 }
-client.close();
+for (const client of clients) client.close();
 
 process.stdout.write(`gRPC Check with h2load, decision log ${log}\n`);
 process.stdout.write('shape                 body               req/s    mean ms   vs ceiling (req/s, latency)\n');
@@ -130,21 +140,29 @@ process.stdout.write('shape                 body               req/s    mean ms 
 const warmUp = { ...SHAPES[0], requests: Math.max(5000, Math.floor(Number(requests) / 2)) };
 await runH2load(ceilingPort, files.get('allow') ?? '', warmUp);
 for (const body of BODIES) await runH2load(server.grpcPort, files.get(body.name) ?? '', warmUp);
+await runH2load(uncached.grpcPort, files.get('allow') ?? '', warmUp);
 
+const RUNS = [
+  ...BODIES.map((body) => ({ name: body.name, port: server.grpcPort, file: body.name })),
+  { name: 'allow, no cache', port: uncached.grpcPort, file: 'allow' },
+];
 for (const shape of SHAPES) {
   const label = `${shape.name} -c${shape.connections} -m${shape.streams}`;
   const top = await runH2load(ceilingPort, files.get('allow') ?? '', shape);
   process.stdout.write(`${label.padEnd(22)}${'ceiling'.padEnd(17)}${top.rps.toFixed(0).padStart(8)}${top.meanMs.toFixed(3).padStart(11)}\n`);
-  for (const body of BODIES) {
-    const run = await runH2load(server.grpcPort, files.get(body.name) ?? '', shape);
+  for (const body of RUNS) {
+    const run = await runH2load(body.port, files.get(body.file) ?? '', shape);
     const failed = run.succeeded !== shape.requests ? `  (${shape.requests - run.succeeded} failed)` : '';
     process.stdout.write(`${label.padEnd(22)}${body.name.padEnd(17)}${run.rps.toFixed(0).padStart(8)}${run.meanMs.toFixed(3).padStart(11)}` +
       `   ${(run.rps / top.rps).toFixed(2)}×, ${(run.meanMs / top.meanMs).toFixed(2)}×${failed}\n`);
   }
 }
 process.stdout.write('targets: allow throughput ≥ 0.60× the ceiling at -c4 -m25; allow mean latency ≤ 2.00× the ceiling at -c1 -m1\n');
+process.stdout.write('"allow" repeats one request, so after its first check the decision cache answers it; "allow, no cache"\n' +
+  'runs the policy on every check (policy.decision_cache_size: 0), as a request the cache has not seen does.\n');
 
 await server.stop();
+await uncached.stop();
 await new Promise<void>((resolve) => { ceiling.tryShutdown(() => { resolve(); }); });
 idp.close();
 await rm(dir, { recursive: true, force: true });
