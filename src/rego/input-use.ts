@@ -37,6 +37,8 @@ class Analysis {
   private readonly aliases = new Map<Scope, Map<Local, Map<string, readonly string[]>>>();
   private readonly funcs: ReadonlyMap<string, Func>;
   private readonly callers = new Map<Func, Set<Scope>>();
+  /** Per scope: AssignVarOnce statements per target, a statement inside a loop counting as many. */
+  private readonly onceTargets = new Map<Scope, Map<Local, number>>();
   private readonly pending: Scope[] = [];
   private readonly queued = new Set<Scope>();
   readonly values = new Map<string, readonly string[]>();
@@ -57,6 +59,16 @@ class Analysis {
       this.queued.delete(scope);
       for (const block of scope.blocks) this.block(scope, block);
     }
+  }
+
+  private mayReassign(scope: Scope, target: Local): boolean {
+    let targets = this.onceTargets.get(scope);
+    if (targets === undefined) {
+      targets = new Map();
+      for (const block of scope.blocks) countOnceTargets(block, false, targets);
+      this.onceTargets.set(scope, targets);
+    }
+    return targets.get(target) !== 1;
   }
 
   private enqueue(scope: Scope): void {
@@ -154,9 +166,17 @@ class Analysis {
         return;
       }
       case 'AssignVarStmt':
-      case 'AssignVarOnceStmt':
         this.flow(scope, this.operandPaths(scope, s.stmt.source), s.stmt.target);
         return;
+      case 'AssignVarOnceStmt': {
+        // Assigning again compares the new value with the one held, whole, and fails (a conflict
+        // error) when they differ: then both sides are read entirely, not just where used later.
+        // A target with one such statement outside any loop is assigned at most once per call.
+        const paths = this.operandPaths(scope, s.stmt.source);
+        if (this.mayReassign(scope, s.stmt.target)) this.readValue(paths);
+        this.flow(scope, paths, s.stmt.target);
+        return;
+      }
       case 'CallStmt': {
         const callee = this.funcs.get(s.stmt.func);
         if (callee === undefined) {
@@ -260,6 +280,28 @@ class Analysis {
     });
     if (calleeChanged) this.enqueue(callee);
     this.flow(scope, this.pathsOf(callee, callee.return), result);
+  }
+}
+
+function countOnceTargets(block: Block, inLoop: boolean, counts: Map<Local, number>): void {
+  for (const s of block.stmts) {
+    switch (s.type) {
+      case 'AssignVarOnceStmt':
+        counts.set(s.stmt.target, (counts.get(s.stmt.target) ?? 0) + (inLoop ? 2 : 1));
+        break;
+      case 'BlockStmt':
+        for (const b of s.stmt.blocks) countOnceTargets(b, inLoop, counts);
+        break;
+      case 'NotStmt':
+      case 'WithStmt':
+        countOnceTargets(s.stmt.block, inLoop, counts);
+        break;
+      case 'ScanStmt':
+        countOnceTargets(s.stmt.block, true, counts);
+        break;
+      default:
+        break;
+    }
   }
 }
 

@@ -60,6 +60,15 @@ describe('rego: what a plan reads of input', () => {
     assert.ok(onlyDefined.presence.some((p) => p.join('/') === 'headers/x-flag'));
   });
 
+  it('counts values compared by a second definition of a rule as read whole', () => {
+    // Two definitions may both succeed: their values are compared entirely (a conflict is an error).
+    const found = use('v := input.claims if input.method == "get"\nv := input.headers if input.path == "/"\nallow if v.x == 1');
+    assert.ok(found.values.some((p) => p.join('/') === 'claims'));
+    assert.ok(found.values.some((p) => p.join('/') === 'headers'));
+    // One definition outside any loop is assigned once per evaluation: only what is used counts.
+    assert.deepEqual(use('v := input.claims\nallow if v.x == 1').values, [['claims', 'x']]);
+  });
+
   it('marks policies that call time.now_ns as nondeterministic', () => {
     assert.deepEqual(use('allow if time.now_ns() > 0').nondeterministic, ['time.now_ns']);
   });
