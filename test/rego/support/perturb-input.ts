@@ -58,6 +58,24 @@ export interface Vocabulary {
   readonly samples: readonly unknown[];
 }
 
+/** Keys and string leaves of `data`: inputs that name a data entry reach the policy's lookups. */
+export function stringsOf(doc: unknown, limit = 200): string[] {
+  const out = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (out.size >= limit) return;
+    if (typeof v === 'string') out.add(v);
+    else if (Array.isArray(v)) v.forEach(visit);
+    else if (isRecord(v)) {
+      for (const [k, x] of Object.entries(v)) {
+        out.add(k);
+        visit(x);
+      }
+    }
+  };
+  visit(doc);
+  return [...out];
+}
+
 export function vocabularyOf(policyStrings: readonly string[], input: Maybe): Vocabulary {
   const samples: unknown[] = [];
   const collect = (v: unknown, depth: number): void => {
@@ -118,11 +136,40 @@ export function randomJson(rng: Random, vocab: Vocabulary, depth: number, forbid
 /** Any change at all, for a subtree that no reported path reaches into. */
 function freeChange(rng: Random, vocab: Vocabulary, orig: Maybe, depth: number): Maybe {
   const r = rng();
-  if (r < 0.15) return orig;
-  if (r < 0.3) return ABSENT;
-  if (r < 0.45 && vocab.samples.length > 0) return pick(rng, vocab.samples);
-  if (r < 0.75 && (isRecord(orig) || Array.isArray(orig))) return mutateFreely(rng, vocab, orig, depth);
+  if (r < 0.1) return orig;
+  if (r < 0.25) return ABSENT;
+  if (r < 0.4 && vocab.samples.length > 0) return pick(rng, vocab.samples);
+  if (r < 0.65 && (isRecord(orig) || Array.isArray(orig))) return mutateFreely(rng, vocab, orig, depth);
+  if (r < 0.8 && orig !== ABSENT) return similar(rng, vocab, orig);
   return randomJson(rng, vocab, Math.min(depth, 3));
+}
+
+/**
+ * A value of the same type near the original: random values of another type mostly land in the
+ * "undefined" branches, while a policy's decisions turn on numbers one apart or strings it knows.
+ */
+function similar(rng: Random, vocab: Vocabulary, orig: unknown): unknown {
+  if (typeof orig === 'number') return pick(rng, [orig + 1, orig - 1, 0, -orig, orig * 2, orig + 0.5]);
+  if (typeof orig === 'boolean') return !orig;
+  if (typeof orig === 'string') return rng() < 0.6 ? pick(rng, vocab.strings) ?? 'a' : pick(rng, [`${orig}x`, orig.toUpperCase(), '', orig.slice(1)]);
+  if (orig === null) return pick(rng, [false, 0, '']);
+  if (Array.isArray(orig)) {
+    const out = [...orig];
+    const i = Math.floor(rng() * out.length);
+    const r = rng();
+    if (r < 0.3) out.splice(i, 1);
+    else if (r < 0.5) out.reverse();
+    else if (r < 0.7 && out.length > 0) out.push(out[i]);
+    else if (out.length > 0) out[i] = similar(rng, vocab, out[i]);
+    else out.push(randomScalar(rng, vocab));
+    return out;
+  }
+  if (isRecord(orig)) {
+    const keys = Object.keys(orig);
+    const key = pick(rng, keys);
+    return key === undefined ? { [pick(rng, vocab.strings) ?? 'a']: randomScalar(rng, vocab) } : { ...orig, [key]: similar(rng, vocab, orig[key]) };
+  }
+  return randomScalar(rng, vocab);
 }
 
 function mutateFreely(rng: Random, vocab: Vocabulary, orig: Record<string, unknown> | unknown[], depth: number): unknown {
