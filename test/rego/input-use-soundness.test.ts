@@ -387,6 +387,66 @@ allow if { r := data.roles[input.role]; r.admin }`,
     seeds: [{ user: { role: 'admin' } }, { role: 'admin' }, { user: { role: 'dev' } }],
   },
   {
+    name: 'a variable unified with two input members',
+    rego: 'allow if { x = input.a; x = input.b; x.k == 1 }',
+    seeds: [{ a: { k: 1 }, b: { k: 1 } }, { a: { k: 1, z: [] }, b: { k: 1, z: [] } }],
+  },
+  {
+    name: 'a function whose two parameters are one variable',
+    rego: `f(x, x) := x.k
+allow if f(input.a, input.b) == 1`,
+    seeds: [{ a: { k: 1 }, b: { k: 1 } }, { a: { k: 1, z: 0 }, b: { k: 1, z: 0 } }],
+  },
+  {
+    name: 'a function parameter that is an object pattern',
+    rego: `f({"k": v, "j": _}) := v
+allow if f(input.o) == 1`,
+    seeds: [{ o: { k: 1, j: 2 } }, { o: { k: 1 } }],
+  },
+  {
+    name: 'an import alias of an input member',
+    rego: `import input.user as u
+allow if { u.name == "n"; not u.banned }`,
+    seeds: [{ user: { name: 'n' } }, { user: { name: 'n', banned: false } }, { user: { name: 'n', banned: 1 } }],
+  },
+  {
+    name: 'with inside a function body, binding input to a parameter',
+    rego: `f(x) := y if { y := g with input.k as x }
+g := input.k.v
+allow if f(input.m) == 1`,
+    seeds: [{ m: { v: 1 } }, { m: { v: 1 }, k: { v: 2 } }],
+  },
+  {
+    name: 'two with modifiers, one replacing a member by a document built from input',
+    rego: `allow if { h with input.a as {"b": input.c} with input.d as 2 }
+h if { input.a.b == 1; input.d == 2; input.e == input.f }`,
+    seeds: [{ c: 1 }, { c: 1, e: [1], f: [1] }, { c: 1, e: 1 }],
+  },
+  {
+    name: 'string built-ins over input members',
+    rego: `allow if { startswith(input.path, "/api"); split(input.path, "/")[2] == "v1" }
+allow if sprintf("%s-%d", [input.s, input.n]) == "x-1"
+allow if lower(input.m) == "get"`,
+    seeds: [{ path: '/api/v1' }, { s: 'x', n: 1 }, { m: 'GET' }],
+  },
+  {
+    name: 'an input index bound by iteration',
+    rego: 'allow if { some i; input.xs[i] == "y"; i > 0 }',
+    seeds: [{ xs: ['x', 'y'] }, { xs: ['y'] }],
+  },
+  {
+    name: 'membership of an input member in data',
+    rego: `allow if input.role in data.admins
+allow if data.users[_] == input.user`,
+    data: { admins: ['root', 'ops'], users: [{ name: 'n' }] },
+    seeds: [{ role: 'root' }, { user: { name: 'n' } }],
+  },
+  {
+    name: 'an object comprehension keyed by input values',
+    rego: 'allow if count({v.id: k | some k, v in input.objs}) == 2',
+    seeds: [{ objs: { a: { id: 1 }, b: { id: 2 } } }, { objs: { a: { id: 1 }, b: { id: 1 } } }],
+  },
+  {
     name: 'rules of another package reading input',
     rego: `allow if data.q.ok
 allow if count(data.q.names) > 1`,
