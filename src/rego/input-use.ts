@@ -222,8 +222,6 @@ class Analysis {
       case 'IsArrayStmt':
       case 'IsObjectStmt':
       case 'IsSetStmt':
-        value(s.stmt.source);
-        return;
       case 'LenStmt':
         value(s.stmt.source);
         return;
