@@ -18,9 +18,10 @@
 #
 # Data (§8.1) comes from policies/data/*.yaml, the members data and the server configuration, put
 # together by the server's data assembly. That assembly also precomputes the indexes used below
-# (role_closure, endpoint_index, endpoint_list, public_exact, public_prefixes) so each decision costs
-# the same whether there are ten bindings or a million: only hashed lookups by principal and
-# workspace, and only the few endpoint patterns sharing the path's length and first two segments.
+# (role_closure, role_grants, endpoint_index, endpoint_list, public_exact, public_prefixes) so each
+# decision costs the same whether there are ten bindings or a million: only hashed lookups by
+# principal and workspace, and only the few endpoint patterns sharing the path's length and first
+# two segments.
 package authz
 
 import rego.v1
@@ -187,15 +188,13 @@ roles_in(ws) := {role |
 
 effective_roles := roles_in(workspace)
 
-granted_permissions contains permission if {
-	some role in effective_roles
-	some permission in data.authz.roles[role].permissions
-}
-
 # An empty permission list admits any authenticated caller, with or without a role here (§8.5 rule 5).
+# Each required permission is one hashed lookup per effective role (role_grants is precomputed), not a
+# set of every permission the caller holds built anew for each request.
 permissions_satisfied if {
 	every permission in endpoint.permissions {
-		permission in granted_permissions
+		some role in effective_roles
+		data.authz.role_grants[role][permission]
 	}
 }
 

@@ -60,6 +60,8 @@ export interface AuthzData {
   readonly roles: Readonly<Record<string, RoleDefinition>>;
   /** Role → the role itself and every role it includes, transitively. */
   readonly role_closure: Readonly<Record<string, readonly string[]>>;
+  /** Role → its own permissions as a set (`{permission: true}`), so a check is one hashed lookup. */
+  readonly role_grants: Readonly<Record<string, Readonly<Record<string, true>>>>;
   readonly endpoints: Readonly<Record<string, Readonly<Record<string, EndpointRule>>>>;
   /** Indexed by `count(split(path, "/"))`. */
   readonly endpoint_index: readonly EndpointBucket[];
@@ -318,6 +320,12 @@ export function assembleData(staticData: StaticData, members: MembersDocument, o
   const roles = nullObject<RoleDefinition>();
   for (const [name, role] of staticData.roles) roles[name] = role;
   const roleClosure = closeRoles(staticData.roles);
+  const roleGrants = nullObject<Record<string, true>>();
+  for (const [name, role] of staticData.roles) {
+    const grants = nullObject<true>();
+    for (const permission of role.permissions) grants[permission] = true;
+    roleGrants[name] = grants;
+  }
 
   const endpoints = nullObject<Record<string, EndpointRule>>();
   for (const [pattern, methods] of staticData.endpoints) endpoints[pattern] = Object.fromEntries(methods);
@@ -375,6 +383,7 @@ export function assembleData(staticData: StaticData, members: MembersDocument, o
     authz: {
       roles,
       role_closure: roleClosure,
+      role_grants: roleGrants,
       endpoints,
       endpoint_index: index,
       endpoint_list: list,
