@@ -6,8 +6,7 @@
 // `input` (local 0 of every plan) through assignments, `.key` lookups with constant keys and calls
 // of plan functions; any other use of an input-derived value counts as reading that value whole.
 // Paths are cut at MAX_DEPTH keys: reading below that counts as reading the cut path whole.
-import type { Block, Func, Local, Operand, Plan, Policy, Stmt } from './ir.js';
-import { INPUT_LOCAL } from './ir.js';
+import { childBlocks, INPUT_LOCAL, type Block, type Func, type Local, type Operand, type Plan, type Policy, type Stmt } from './ir.js';
 import { assertNever } from '../shared/assert-never.js';
 import { isRecord } from '../shared/is-record.js';
 
@@ -283,23 +282,8 @@ class Analysis {
 
 function countOnceTargets(block: Block, inLoop: boolean, counts: Map<Local, number>): void {
   for (const s of block.stmts) {
-    switch (s.type) {
-      case 'AssignVarOnceStmt':
-        counts.set(s.stmt.target, (counts.get(s.stmt.target) ?? 0) + (inLoop ? 2 : 1));
-        break;
-      case 'BlockStmt':
-        for (const b of s.stmt.blocks) countOnceTargets(b, inLoop, counts);
-        break;
-      case 'NotStmt':
-      case 'WithStmt':
-        countOnceTargets(s.stmt.block, inLoop, counts);
-        break;
-      case 'ScanStmt':
-        countOnceTargets(s.stmt.block, true, counts);
-        break;
-      default:
-        break;
-    }
+    if (s.type === 'AssignVarOnceStmt') counts.set(s.stmt.target, (counts.get(s.stmt.target) ?? 0) + (inLoop ? 2 : 1));
+    for (const b of childBlocks(s)) countOnceTargets(b, inLoop || s.type === 'ScanStmt', counts);
   }
 }
 

@@ -107,3 +107,12 @@ export interface Policy {
   readonly plans: { readonly plans: readonly Plan[] };
   readonly funcs: { readonly funcs: readonly Func[] };
 }
+
+/** The blocks a statement nests: a BlockStmt's, or the body of a Not, Scan or With; none otherwise. */
+export function childBlocks(s: Stmt): readonly Block[] {
+  switch (s.type) {
+    case 'BlockStmt': return s.stmt.blocks;
+    case 'NotStmt': case 'ScanStmt': case 'WithStmt': return [s.stmt.block];
+    default: return [];
+  }
+}

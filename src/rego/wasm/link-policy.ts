@@ -3,7 +3,7 @@
 // exports (see ../runtime/README.md for the linking rules).
 import type { Diagnostic } from '../diagnostics.js';
 import { analyzeInputUse, INPUT_USE_SECTION } from '../input-use.js';
-import type { Policy, Stmt } from '../ir.js';
+import { childBlocks, type Policy, type Stmt } from '../ir.js';
 import {
   BackendCodes,
   type CodegenEnv,
@@ -252,14 +252,8 @@ export function linkPolicy(runtime: Uint8Array, policy: Policy, options: LinkOpt
 }
 
 function usesDynamicCalls(policy: Policy): boolean {
-  const visit = (stmts: readonly Stmt[]): boolean => stmts.some((s) => {
-    switch (s.type) {
-      case 'CallDynamicStmt': return true;
-      case 'BlockStmt': return s.stmt.blocks.some((b) => visit(b.stmts));
-      case 'NotStmt': case 'ScanStmt': case 'WithStmt': return visit(s.stmt.block.stmts);
-      default: return false;
-    }
-  });
+  const visit = (stmts: readonly Stmt[]): boolean =>
+    stmts.some((s) => s.type === 'CallDynamicStmt' || childBlocks(s).some((b) => visit(b.stmts)));
   return [...policy.plans.plans, ...policy.funcs.funcs].some((p) => p.blocks.some((b) => visit(b.stmts)));
 }
 

@@ -4,7 +4,7 @@
 // inline (so `BreakStmt{0}` in a scan body moves on to the next element), and statements that can
 // be undefined end with `br_if 0`.
 import type { Diagnostic } from '../diagnostics.js';
-import type { Block, Func, Location, Operand, Plan, Policy, Stmt } from '../ir.js';
+import { childBlocks, type Block, type Func, type Location, type Operand, type Plan, type Policy, type Stmt } from '../ir.js';
 import { FunctionBuilder, Op } from './function-builder.js';
 import { type PolicyLayout, STRING_SLOT_SIZE } from './policy-layout.js';
 import { assertNever } from '../../shared/assert-never.js';
@@ -79,9 +79,7 @@ export function scalarConstants(policy: Policy): ScalarConstants {
         case 'MakeNumberRefStmt':
           if (s.stmt.Index < policy.static.strings.length) out.add({ kind: 'ref', index: s.stmt.Index });
           break;
-        case 'BlockStmt': for (const b of s.stmt.blocks) visit(b.stmts); break;
-        case 'NotStmt': case 'ScanStmt': case 'WithStmt': visit(s.stmt.block.stmts); break;
-        default: break;
+        default: for (const b of childBlocks(s)) visit(b.stmts); break;
       }
     }
   };
@@ -624,13 +622,8 @@ function countWith(blocks: readonly Block[]): number {
   let n = 0;
   const visit = (stmts: readonly Stmt[]): void => {
     for (const s of stmts) {
-      switch (s.type) {
-        case 'WithStmt': n++; visit(s.stmt.block.stmts); break;
-        case 'BlockStmt': for (const b of s.stmt.blocks) visit(b.stmts); break;
-        case 'NotStmt': visit(s.stmt.block.stmts); break;
-        case 'ScanStmt': visit(s.stmt.block.stmts); break;
-        default: break;
-      }
+      if (s.type === 'WithStmt') n++;
+      for (const b of childBlocks(s)) visit(b.stmts);
     }
   };
   for (const b of blocks) visit(b.stmts);
