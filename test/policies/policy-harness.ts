@@ -1,7 +1,7 @@
 // Compiles the shipped policies/ with the project's own Rego → Wasm compiler, for tests that run
 // real decisions through @open-policy-agent/opa-wasm.
 
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileWasm } from '../../src/rego/compile-wasm.js';
 import { packageRoot } from '../../src/shared/package-root.js';
@@ -33,10 +33,16 @@ export function isDecision(value: unknown): value is Decision {
   );
 }
 
+/** policies/*.rego, as the server compiles them. */
+export function shippedPolicyModules(): { readonly file: string; readonly source: string }[] {
+  return readdirSync(POLICY_DIR)
+    .filter((name) => name.endsWith('.rego'))
+    .sort()
+    .map((name) => ({ file: join('policies', name), source: readFileSync(join(POLICY_DIR, name), 'utf8') }));
+}
+
 export async function compileShippedPolicy(): Promise<Uint8Array> {
-  const files = (await readdir(POLICY_DIR)).filter((name) => name.endsWith('.rego')).sort();
-  const modules = await Promise.all(files.map(async (name) => ({ file: join('policies', name), source: await readFile(join(POLICY_DIR, name), 'utf8') })));
-  const result = compileWasm({ modules, entrypoints: ['authz/allow'] });
+  const result = compileWasm({ modules: shippedPolicyModules(), entrypoints: ['authz/allow'] });
   if (result.ok) return result.wasm;
   throw new Error(`the shipped policy does not compile:\n${result.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.code}: ${d.message}`).join('\n')}`);
 }
