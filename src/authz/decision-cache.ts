@@ -11,7 +11,7 @@
 // - every entry carries the engine revision it was computed at and is ignored after any policy or
 //   data swap, so no answer outlives the policy or data it came from.
 import type { Identity } from '../identity/identity.js';
-import { POLICY_INPUT_FIELDS, type InputUse, type PolicyEngine, type PolicyInput, type PolicyInputField, type PolicyOutcome, type PolicyResult } from '../policy/policy-engine.js';
+import { POLICY_INPUT_FIELDS, type InputUse, type PolicyEngine, type PolicyInput, type PolicyInputField, type PolicyOutcome } from '../policy/policy-engine.js';
 import { assertNever } from '../shared/assert-never.js';
 import { TwoGenerationMap } from '../shared/two-generation-map.js';
 
@@ -78,7 +78,8 @@ export function decisionKeyPlan(use: InputUse): DecisionKeyPlan | null {
 
 interface Entry {
   readonly revision: number;
-  readonly result: PolicyResult;
+  /** The engine's own (immutable) outcome, handed out again as it is: a hit allocates nothing. */
+  readonly outcome: Extract<PolicyOutcome, { readonly kind: 'decided' }>;
 }
 
 const lengthPrefixed = (text: string): string => `${text.length}:${text}`;
@@ -111,11 +112,11 @@ export class DecisionCache {
     const entry = this.entries.get(key);
     if (entry !== undefined && entry.revision === revision) {
       this.hits += 1;
-      return { kind: 'decided', result: entry.result };
+      return entry.outcome;
     }
     this.misses += 1;
     const outcome = engine.evaluate(input);
-    if (outcome.kind === 'decided') this.entries.set(key, { revision, result: outcome.result });
+    if (outcome.kind === 'decided') this.entries.set(key, { revision, outcome });
     return outcome;
   }
 
